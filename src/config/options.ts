@@ -1,0 +1,86 @@
+/** The options of `createSteward`, parsed once with zod and frozen. */
+import { z } from 'zod';
+import { ConfigError, formatIssues } from '../errors.js';
+import type { Clock, IdSource } from '../domain/clock.js';
+import type { ScheduleDefinition, WorkflowDefinition } from '../domain/workflow.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../observability/logger.js';
+
+const queueSchema = z
+  .object({
+    concurrency: z.number().int().positive().optional(),
+    maxQueued: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const optionsSchema = z
+  .object({
+    store: z.union([z.string().min(1), z.custom<Store>((v) => typeof v === 'object' && v !== null && 'claimRuns' in v)]).optional(),
+    workflows: z.array(z.custom<WorkflowDefinition>((v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'workflow', {
+      message: 'expected a workflow made by defineWorkflow',
+    })).optional(),
+    schedules: z.array(z.custom<ScheduleDefinition>((v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'schedule', {
+      message: 'expected a schedule made by defineSchedule',
+    })).optional(),
+    queues: z.record(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'queue names are 1–64 letters, digits, . _ : -'), queueSchema).optional(),
+    leaseMs: z.number().int().min(100).max(3_600_000).optional(),
+    pollIntervalMs: z.number().int().min(5).max(60_000).optional(),
+    maxResultBytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+    workerId: z.string().min(1).max(128).optional(),
+    logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && 'child' in v).optional(),
+    clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && 'now' in v).optional(),
+    ids: z.custom<IdSource>((v) => typeof v === 'object' && v !== null && 'runId' in v).optional(),
+  })
+  .strict();
+
+/** What `createSteward` takes. */
+export type StewardOptions = z.input<typeof optionsSchema>;
+
+/** The resolved, frozen configuration the engine runs on. */
+export interface StewardConfig {
+  readonly store: string | Store;
+  readonly workflows: ReadonlyMap<string, WorkflowDefinition>;
+  readonly schedules: readonly ScheduleDefinition[];
+  readonly queues: ReadonlyMap<string, { concurrency: number | null; maxQueued: number | null }>;
+  readonly leaseMs: number;
+  readonly pollIntervalMs: number;
+  readonly maxResultBytes: number;
+  readonly workerId: string | undefined;
+  readonly logger: Logger | undefined;
+  readonly clock: Clock | undefined;
+  readonly ids: IdSource | undefined;
+}
+
+/** Parses and defaults the options; a bad option is a `ConfigError` naming it. */
+export function resolveOptions(options: StewardOptions): StewardConfig {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new ConfigError(`invalid createSteward options: ${formatIssues(parsed.error.issues, 'options')}`);
+  const o = parsed.data;
+  const workflows = new Map<string, WorkflowDefinition>();
+  for (const wf of o.workflows ?? []) {
+    if (workflows.has(wf.name)) {
+      throw new ConfigError(`workflow "${wf.name}" is registered twice: give each workflow a unique name`);
+    }
+    workflows.set(wf.name, wf);
+  }
+  for (const schedule of o.schedules ?? []) {
+    if (!workflows.has(schedule.workflow)) {
+      throw new ConfigError(`schedule "${schedule.name}" starts workflow "${schedule.workflow}", which is not registered: add it to workflows`);
+    }
+  }
+  const queues = new Map<string, { concurrency: number | null; maxQueued: number | null }>();
+  for (const [name, q] of Object.entries(o.queues ?? {})) queues.set(name, { concurrency: q.concurrency ?? null, maxQueued: q.maxQueued ?? null });
+  return Object.freeze({
+    store: o.store ?? process.env.STEWARD_DATABASE_URL ?? 'sqlite:./.steward/steward.db',
+    workflows,
+    schedules: Object.freeze([...(o.schedules ?? [])]),
+    queues,
+    leaseMs: o.leaseMs ?? 30_000,
+    pollIntervalMs: o.pollIntervalMs ?? 1000,
+    maxResultBytes: o.maxResultBytes ?? 1024 * 1024,
+    workerId: o.workerId,
+    logger: o.logger,
+    clock: o.clock,
+    ids: o.ids,
+  });
+}

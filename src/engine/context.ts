@@ -1,0 +1,396 @@
+/**
+ * The workflow context of one claimed run: every `ctx.*` call takes the next sequence number, returns the recorded
+ * result when the history has one (replay), and otherwise does the work and records it. Writes that have no side
+ * effect behind them are pipelined; a step's function only starts once everything before it is durable.
+ */
+import {
+  ChildFailedError,
+  NonDeterminismError,
+  StepFailedError,
+  StepResultNotJsonError,
+  StepResultTooLargeError,
+  StepTimeoutError,
+  StewardError,
+  UnknownWorkflowError,
+  ValidationError,
+  WaitTimeoutError,
+  WorkflowError,
+  formatIssues,
+  isRetryable,
+  serializeError,
+  type SerializedError,
+} from '../errors.js';
+import { backoffDelay, DEFAULT_RETRY } from '../domain/backoff.js';
+import { encodeJson } from '../domain/json.js';
+import { isTerminal, type Lease, type RunRecord, type StepKind, type StepRecord } from '../domain/run.js';
+import type {
+  ChildOptions,
+  StepContext,
+  StepOptions,
+  WaitOptions,
+  WorkflowContext,
+  WorkflowDefinition,
+  WorkflowLogger,
+} from '../domain/workflow.js';
+import type { StepWrite } from '../store/store.js';
+import type { EngineDeps } from './deps.js';
+
+/** Thrown through workflow code when the run suspends; the executor catches it. Not an error of the run. */
+export class Suspended {
+  readonly suspended = true;
+}
+
+/** Rebuilds a stored error so that a replay throws what the first execution threw. */
+export function reviveError(error: SerializedError): StewardError {
+  return new WorkflowError(error);
+}
+
+/** The context of one execution of one run. */
+export class RunContext implements WorkflowContext {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly mode: RunRecord['mode'];
+  readonly claims: number;
+  readonly log: WorkflowLogger;
+  private seq = 0;
+  private readonly history: Map<number, StepRecord>;
+  private readonly maxRecordedSeq: number;
+  private pending: Array<Promise<void>> = [];
+  private suspended = false;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    readonly run: RunRecord,
+    readonly lease: Lease,
+    steps: readonly StepRecord[],
+    /** Aborted when the run is cancelled, times out or loses its lease; the reason is the error. */
+    readonly signal: AbortSignal,
+  ) {
+    this.runId = run.id;
+    this.workflow = run.workflow;
+    this.mode = run.mode;
+    this.claims = run.claims;
+    this.history = new Map(steps.map((s) => [s.seq, s]));
+    this.maxRecordedSeq = steps.reduce((max, s) => Math.max(max, s.seq), 0);
+    const logger = deps.logger.child({ runId: run.id, workflow: run.workflow });
+    this.log = {
+      info: (message, fields) => logger.info(fields ?? {}, message),
+      warn: (message, fields) => logger.warn(fields ?? {}, message),
+      error: (message, fields) => logger.error(fields ?? {}, message),
+    };
+  }
+
+  /** The highest sequence number this execution reached. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Whether the recorded history goes further than this execution did. */
+  get historyAhead(): number | null {
+    return this.maxRecordedSeq > this.seq ? this.maxRecordedSeq : null;
+  }
+
+  get isSuspended(): boolean {
+    return this.suspended;
+  }
+
+  /** Waits for every pipelined write; the first failure is thrown. */
+  async settle(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      await Promise.all(batch);
+    }
+  }
+
+  private pipeline(write: Promise<void>): void {
+    // keep the rejection observed here; settle() rethrows it
+    write.catch(() => undefined);
+    this.pending.push(write);
+  }
+
+  private checkLive(): void {
+    if (this.suspended) throw new Suspended();
+    if (this.signal.aborted) throw this.signal.reason;
+  }
+
+  /** Takes the next sequence number and the history's record for it, checking that replay calls the same step. */
+  private next(kind: StepKind, name: string): { seq: number; record: StepRecord | undefined } {
+    this.checkLive();
+    const seq = ++this.seq;
+    const record = this.history.get(seq);
+    if (record && (record.kind !== kind || record.name !== name)) {
+      throw new NonDeterminismError(this.runId, seq, `${record.kind} "${record.name}"`, `${kind} "${name}"`);
+    }
+    return { seq, record };
+  }
+
+  private stepWrite(seq: number, kind: StepKind, name: string, fields: Partial<StepWrite>): StepWrite {
+    const now = this.deps.clock.now();
+    return {
+      seq,
+      kind,
+      name,
+      status: 'completed',
+      attempts: 1,
+      resultJson: null,
+      error: null,
+      wakeAt: null,
+      startedAt: now,
+      finishedAt: now,
+      ...fields,
+    };
+  }
+
+  private encodeResult(stepName: string, value: unknown): string {
+    const encoded = encodeJson(value);
+    if (!encoded.ok) throw new StepResultNotJsonError(stepName, encoded.reason);
+    if (encoded.bytes > this.deps.config.maxResultBytes) {
+      throw new StepResultTooLargeError(stepName, encoded.bytes, this.deps.config.maxResultBytes);
+    }
+    return encoded.json;
+  }
+
+  async step<T>(name: string, fn: (step: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
+    const { seq, record } = this.next('step', name);
+    if (record?.status === 'completed') return record.result as T;
+    if (record?.status === 'failed') {
+      throw new StepFailedError(name, record.attempts, record.error ?? { code: 'STEWARD_STEP_FAILED', name: 'Error', message: 'failed' });
+    }
+    const attempt = record?.status === 'retrying' ? record.attempts + 1 : 1;
+    const firstStartedAt = record?.startedAt;
+    // a step's side effect must never run on a result that could still be lost
+    await this.settle();
+    this.checkLive();
+    const startedAt = this.deps.clock.now();
+    let json: string;
+    try {
+      const value = await this.attempt(name, seq, attempt, fn, options.timeoutMs);
+      json = this.encodeResult(name, value);
+    } catch (error) {
+      if (this.signal.aborted) throw this.signal.reason;
+      const maxAttempts = options.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
+      const serialized = serializeError(error);
+      if (isRetryable(error) && attempt < maxAttempts) {
+        const policy = { ...DEFAULT_RETRY, ...options.retry, maxAttempts };
+        const now = this.deps.clock.now();
+        const notBefore = now + backoffDelay(policy, attempt, this.deps.ids.random);
+        this.log.warn('step attempt failed; retrying', { step: name, seq, attempt, maxAttempts, notBefore, error: serialized.message });
+        this.suspended = true;
+        await this.deps.store.suspendRun(this.lease, {
+          kind: 'retry',
+          ref: String(seq),
+          runnableAt: notBefore,
+          now,
+          step: this.stepWrite(seq, 'step', name, {
+            status: 'retrying',
+            attempts: attempt,
+            error: serialized,
+            wakeAt: notBefore,
+            startedAt: firstStartedAt ?? startedAt,
+            finishedAt: null,
+          }),
+        });
+        throw new Suspended();
+      }
+      this.pipeline(
+        this.deps.store.recordStep(
+          this.lease,
+          this.stepWrite(seq, 'step', name, { status: 'failed', attempts: attempt, error: serialized, startedAt: firstStartedAt ?? startedAt }),
+        ),
+      );
+      throw new StepFailedError(name, attempt, serialized);
+    }
+    this.pipeline(
+      this.deps.store.recordStep(
+        this.lease,
+        this.stepWrite(seq, 'step', name, { attempts: attempt, resultJson: json, startedAt: firstStartedAt ?? startedAt }),
+      ),
+    );
+    // hand back what a replay will see, not the live object
+    return JSON.parse(json) as T;
+  }
+
+  /** Runs one attempt of a step function, with its own abort signal and timeout. */
+  private attempt<T>(
+    name: string,
+    seq: number,
+    attempt: number,
+    fn: (step: StepContext) => Promise<T> | T,
+    timeoutMs: number | undefined,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const onRunAbort = (): void => controller.abort(this.signal.reason);
+    this.signal.addEventListener('abort', onRunAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    aborted.catch(() => undefined);
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => controller.abort(new StepTimeoutError(name, timeoutMs)), timeoutMs);
+    }
+    const context: StepContext = {
+      signal: controller.signal,
+      attempt,
+      runId: this.runId,
+      seq,
+      idempotencyKey: `${this.runId}:${seq}`,
+    };
+    const work = (async () => fn(context))();
+    return Promise.race([work, aborted]).finally(() => {
+      if (timer) clearTimeout(timer);
+      this.signal.removeEventListener('abort', onRunAbort);
+    });
+  }
+
+  async sleep(name: string, ms: number): Promise<void> {
+    const { seq, record } = this.next('sleep', name);
+    if (record?.status === 'completed') return;
+    const now = this.deps.clock.now();
+    const wakeAt = record?.wakeAt ?? now + Math.max(0, ms);
+    if (wakeAt <= now) {
+      this.pipeline(
+        this.deps.store.recordStep(this.lease, this.stepWrite(seq, 'sleep', name, { wakeAt, startedAt: record?.startedAt ?? now })),
+      );
+      return;
+    }
+    this.suspended = true;
+    await this.deps.store.suspendRun(this.lease, {
+      kind: 'timer',
+      ref: name,
+      runnableAt: wakeAt,
+      now,
+      step: record ? null : this.stepWrite(seq, 'sleep', name, { status: 'waiting', wakeAt, finishedAt: null }),
+    });
+    throw new Suspended();
+  }
+
+  async waitFor<T = unknown>(name: string, options: WaitOptions = {}): Promise<T> {
+    const { seq, record } = this.next('signal', name);
+    if (record?.status === 'completed') return record.result as T;
+    if (record?.status === 'failed' && record.error) throw reviveError(record.error);
+    const now = this.deps.clock.now();
+    const deadline = record ? record.wakeAt : options.timeoutMs === undefined ? null : now + options.timeoutMs;
+    const outcome = await this.deps.store.consumeSignal(this.lease, {
+      seq,
+      name,
+      deadline,
+      startedAt: record?.startedAt ?? now,
+      now,
+    });
+    switch (outcome.kind) {
+      case 'received':
+        return outcome.payload as T;
+      case 'timed_out': {
+        const startedAt = record?.startedAt ?? now;
+        const error = new WaitTimeoutError(name, (deadline ?? now) - startedAt);
+        this.pipeline(
+          this.deps.store.recordStep(
+            this.lease,
+            this.stepWrite(seq, 'signal', name, { status: 'failed', error: serializeError(error), wakeAt: deadline, startedAt }),
+          ),
+        );
+        throw error;
+      }
+      case 'suspended':
+        this.suspended = true;
+        throw new Suspended();
+      default: {
+        const never: never = outcome;
+        throw new Error(`unexpected signal outcome ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  async child<O = unknown>(
+    workflow: string | WorkflowDefinition<never, O>,
+    input: unknown,
+    options: ChildOptions = {},
+  ): Promise<O> {
+    const name = typeof workflow === 'string' ? workflow : workflow.name;
+    const { seq, record } = this.next('child', name);
+    if (record?.status === 'completed') return record.result as O;
+    if (record?.status === 'failed' && record.error) throw reviveError(record.error);
+    if (record?.status === 'waiting') {
+      const childId = (record.result as { childId: string }).childId;
+      const child = await this.deps.store.getRun(childId);
+      if (child && isTerminal(child.status)) return this.settleChild<O>(seq, name, child, record.startedAt);
+      this.suspended = true;
+      await this.deps.store.suspendRun(this.lease, { kind: 'child', ref: childId, runnableAt: null, now: this.deps.clock.now(), step: null });
+      throw new Suspended();
+    }
+    const definition = this.deps.workflows.get(name);
+    if (!definition) throw new UnknownWorkflowError(name, [...this.deps.workflows.keys()]);
+    const parsed = definition.input.safeParse(input);
+    if (!parsed.success) {
+      throw new ValidationError(`child workflow "${name}" input is invalid: ${formatIssues(parsed.error.issues, 'input')}`);
+    }
+    const inputJson = this.encodeResult(`${name} (child input)`, parsed.data);
+    const now = this.deps.clock.now();
+    const childId = this.deps.ids.runId();
+    const timeoutMs = options.timeoutMs ?? definition.timeoutMs ?? null;
+    this.suspended = true;
+    const child = await this.deps.store.startChild(
+      this.lease,
+      {
+        id: childId,
+        workflow: name,
+        workflowVersion: definition.version,
+        inputJson,
+        status: 'queued',
+        mode: this.run.mode,
+        autonomy: this.run.autonomy,
+        subject: this.run.subject,
+        goal: this.run.goal,
+        idempotencyKey: `${this.runId}:${seq}`,
+        queue: options.queue ?? definition.queue ?? this.run.queue,
+        priority: options.priority ?? this.run.priority,
+        parentId: this.runId,
+        timeoutMs,
+        runnableAt: now,
+        createdAt: now,
+      },
+      this.stepWrite(seq, 'child', name, { status: 'waiting', resultJson: JSON.stringify({ childId }), finishedAt: null }),
+    );
+    this.log.info('child run started', { childId: child.id, child: name });
+    throw new Suspended();
+  }
+
+  private settleChild<O>(seq: number, name: string, child: RunRecord, startedAt: number): O {
+    if (child.status === 'succeeded') {
+      this.pipeline(
+        this.deps.store.recordStep(
+          this.lease,
+          this.stepWrite(seq, 'child', name, { resultJson: JSON.stringify(child.output ?? null), startedAt }),
+        ),
+      );
+      return child.output as O;
+    }
+    const error = new ChildFailedError(child.id, child.status, child.error);
+    this.pipeline(
+      this.deps.store.recordStep(this.lease, this.stepWrite(seq, 'child', name, { status: 'failed', error: serializeError(error), startedAt })),
+    );
+    throw error;
+  }
+
+  private recorded<T>(kind: 'now' | 'uuid' | 'random', make: () => T): Promise<T> {
+    const { seq, record } = this.next(kind, kind);
+    if (record?.status === 'completed') return Promise.resolve(record.result as T);
+    const value = make();
+    this.pipeline(this.deps.store.recordStep(this.lease, this.stepWrite(seq, kind, kind, { resultJson: JSON.stringify(value) })));
+    return Promise.resolve(value);
+  }
+
+  now(): Promise<number> {
+    return this.recorded('now', () => this.deps.clock.now());
+  }
+
+  uuid(): Promise<string> {
+    return this.recorded('uuid', () => this.deps.ids.uuid());
+  }
+
+  random(): Promise<number> {
+    return this.recorded('random', () => this.deps.ids.random());
+  }
+}

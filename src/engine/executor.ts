@@ -1,0 +1,132 @@
+/**
+ * Executes one claimed run: replays its workflow function against the recorded history, then records how it ended
+ * (succeeded, failed, cancelled) or leaves it suspended. A lost lease ends the execution without another write.
+ */
+import {
+  LeaseLostError,
+  NonDeterminismError,
+  RunCancelledError,
+  RunTimeoutError,
+  StewardError,
+  UnknownWorkflowError,
+  serializeError,
+} from '../errors.js';
+import { encodeJson } from '../domain/json.js';
+import type { ClaimedRun, RunOutcome } from '../store/store.js';
+import { RunContext, Suspended } from './context.js';
+import type { EngineDeps } from './deps.js';
+
+/**
+ * Runs a claimed run to its next resting point. `release` is called as soon as the run no longer needs its slot
+ * (its last write is queued), so the worker can claim the next run in the same group commit.
+ */
+export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controller: AbortController, release: () => void): Promise<void> {
+  const { run, lease } = claimed;
+  const log = deps.logger.child({ runId: run.id, workflow: run.workflow });
+  let released = false;
+  const free = (): void => {
+    if (!released) {
+      released = true;
+      release();
+    }
+  };
+  const finish = async (outcome: RunOutcome, pending?: Promise<void>): Promise<void> => {
+    const write = deps.store.finishRun(lease, outcome, deps.clock.now());
+    free();
+    try {
+      await Promise.all([write, pending]);
+      if (outcome.status === 'failed') log.warn({ error: outcome.error.message, code: outcome.error.code }, 'run failed');
+      else log.debug({ status: outcome.status }, 'run ended');
+    } catch (error) {
+      if (error instanceof LeaseLostError) log.warn({ epoch: lease.epoch }, 'lease lost before the run could end; another worker owns it now');
+      else throw error;
+    }
+  };
+
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  try {
+    if (run.cancelRequested) {
+      await finish({ status: 'cancelled', error: serializeError(new RunCancelledError(run.id)) });
+      return;
+    }
+    const now = deps.clock.now();
+    if (run.deadlineAt !== null && now >= run.deadlineAt) {
+      await finish({ status: 'failed', error: serializeError(new RunTimeoutError(run.id, run.timeoutMs ?? 0)) });
+      return;
+    }
+    const definition = deps.workflows.get(run.workflow);
+    if (!definition) {
+      await finish({ status: 'failed', error: serializeError(new UnknownWorkflowError(run.workflow, [...deps.workflows.keys()])) });
+      return;
+    }
+    if (run.deadlineAt !== null) {
+      deadlineTimer = setTimeout(() => controller.abort(new RunTimeoutError(run.id, run.timeoutMs ?? 0)), run.deadlineAt - now);
+    }
+    const ctx = new RunContext(deps, run, lease, claimed.steps, controller.signal);
+    let output: unknown;
+    let thrown: unknown;
+    let threw = false;
+    try {
+      output = await definition.run(ctx, run.input);
+    } catch (error) {
+      threw = true;
+      thrown = error;
+    }
+    const pending = ctx.settle();
+    pending.catch(() => undefined);
+
+    if (ctx.isSuspended && !controller.signal.aborted) {
+      free();
+      await pending;
+      return;
+    }
+    if (controller.signal.aborted) {
+      const reason: unknown = controller.signal.reason;
+      if (reason instanceof LeaseLostError) {
+        free();
+        log.warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
+        return;
+      }
+      if (reason instanceof RunCancelledError) {
+        await finish({ status: 'cancelled', error: serializeError(reason) }, pending.catch(() => undefined));
+        return;
+      }
+      await finish({ status: 'failed', error: serializeError(reason) }, pending.catch(() => undefined));
+      return;
+    }
+    if (threw) {
+      if (thrown instanceof Suspended) {
+        free();
+        await pending;
+        return;
+      }
+      await finish({ status: 'failed', error: serializeError(thrown) }, pending);
+      return;
+    }
+    const ahead = ctx.historyAhead;
+    if (ahead !== null) {
+      const error = new NonDeterminismError(run.id, ctx.lastSeq + 1, `steps up to #${ahead}`, 'the workflow returning');
+      await finish({ status: 'failed', error: serializeError(error) }, pending);
+      return;
+    }
+    const encoded = encodeJson(output);
+    if (!encoded.ok || encoded.bytes > deps.config.maxResultBytes) {
+      const message = !encoded.ok
+        ? `workflow "${run.workflow}" returned an output that is not JSON-serialisable (${encoded.reason})`
+        : `workflow "${run.workflow}" returned ${encoded.bytes} bytes of JSON, over the ${deps.config.maxResultBytes}-byte limit`;
+      const code = !encoded.ok ? 'STEWARD_STEP_RESULT_NOT_JSON' : 'STEWARD_STEP_RESULT_TOO_LARGE';
+      await finish({ status: 'failed', error: serializeError(new StewardError(code, message)) }, pending);
+      return;
+    }
+    await finish({ status: 'succeeded', outputJson: encoded.json }, pending);
+  } catch (error) {
+    free();
+    if (error instanceof LeaseLostError) {
+      log.warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
+      return;
+    }
+    log.error({ err: error }, 'could not record the outcome of the run; it will be retried when its lease expires');
+  } finally {
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+  }
+}

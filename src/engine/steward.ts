@@ -1,0 +1,292 @@
+/** `createSteward`: the library's entry point, tying the store, the worker and the scheduler together. */
+import { z } from 'zod';
+import {
+  ClosedError,
+  RunCancelledError,
+  RunFailedError,
+  RunNotFoundError,
+  UnknownWorkflowError,
+  ValidationError,
+  formatIssues,
+  serializeError,
+} from '../errors.js';
+import { systemClock, systemIds } from '../domain/clock.js';
+import { encodeJson } from '../domain/json.js';
+import { isTerminal, RUN_STATUSES, type EventRecord, type RunRecord, type StepRecord } from '../domain/run.js';
+import type { ScheduleDefinition } from '../domain/workflow.js';
+import { resolveOptions, type StewardConfig, type StewardOptions } from '../config/options.js';
+import { createLogger } from '../observability/logger.js';
+import { openStore } from '../store/open.js';
+import type { CancelResult, RunPage, Store } from '../store/store.js';
+import type { EngineDeps } from './deps.js';
+import { Scheduler } from './scheduler.js';
+import { Worker, type WorkerStopOptions } from './worker.js';
+
+const startOptionsSchema = z
+  .object({
+    idempotencyKey: z.string().min(1).max(255).optional(),
+    mode: z.enum(['apply', 'plan']).optional(),
+    subject: z.string().min(1).max(256).optional(),
+    goal: z.string().max(4096).optional(),
+    queue: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'queue names are 1–64 letters, digits, . _ : -').optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    autonomy: z.number().int().min(0).max(3).optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    /** Earliest time the run may start (ms since the epoch). */
+    notBefore: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+/** Options of `steward.start`. */
+export type StartOptions = z.input<typeof startOptionsSchema>;
+
+const listSchema = z
+  .object({
+    status: z.union([z.enum(RUN_STATUSES), z.array(z.enum(RUN_STATUSES))]).optional(),
+    workflow: z.string().optional(),
+    queue: z.string().optional(),
+    parentId: z.string().optional(),
+    cursor: z.string().optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+/** Filters of `steward.list`. */
+export type ListOptions = z.input<typeof listSchema>;
+
+/** A started run: its id, and its outcome when it ends. */
+export interface RunHandle<O = unknown> {
+  readonly id: string;
+  /** False when `start` found an existing run with the same idempotency key. */
+  readonly created: boolean;
+  /** Resolves with the run's output; rejects with `RunFailedError` or `RunCancelledError`. */
+  result(options?: { timeoutMs?: number }): Promise<O>;
+  /** The run as stored now. */
+  record(): Promise<RunRecord>;
+}
+
+/** The Steward instance. */
+export interface Steward {
+  readonly store: Store;
+  readonly worker: Worker;
+  readonly config: StewardConfig;
+  start<O = unknown>(workflow: string, input: unknown, options?: StartOptions): Promise<RunHandle<O>>;
+  /** A handle to an existing run. */
+  handle<O = unknown>(runId: string): RunHandle<O>;
+  run(id: string): Promise<RunRecord>;
+  steps(id: string): Promise<StepRecord[]>;
+  events(options?: { after?: number; runId?: string; limit?: number }): Promise<EventRecord[]>;
+  list(options?: ListOptions): Promise<RunPage>;
+  signal(id: string, name: string, payload?: unknown): Promise<void>;
+  cancel(id: string, options?: { reason?: string }): Promise<CancelResult>;
+  /** Waits until the run ends and returns its record (whatever the status). */
+  wait(id: string, options?: { timeoutMs?: number }): Promise<RunRecord>;
+  close(options?: WorkerStopOptions): Promise<void>;
+}
+
+/** Creates a Steward on the configured store. Nothing runs until `worker.start()`. */
+export async function createSteward(options: StewardOptions = {}): Promise<Steward> {
+  const config = resolveOptions(options);
+  const store = typeof config.store === 'string' ? await openStore(config.store) : config.store;
+  try {
+    const queues = [...config.queues.entries()].map(([name, q]) => ({ name, ...q }));
+    if (queues.length > 0) await store.configureQueues(queues);
+  } catch (error) {
+    if (typeof config.store === 'string') await store.close();
+    throw error;
+  }
+  const deps: EngineDeps = {
+    store,
+    clock: config.clock ?? systemClock,
+    ids: config.ids ?? systemIds,
+    logger: config.logger ?? createLogger(),
+    config,
+    workflows: config.workflows,
+  };
+  return new StewardInstance(deps, typeof config.store === 'string');
+}
+
+class StewardInstance implements Steward {
+  readonly store: Store;
+  readonly worker: Worker;
+  readonly config: StewardConfig;
+  private readonly scheduler: Scheduler;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly ownsStore: boolean,
+  ) {
+    this.store = deps.store;
+    this.config = deps.config;
+    this.scheduler = new Scheduler(deps, deps.config.schedules, (schedule, tickAt) => this.startScheduled(schedule, tickAt));
+    // the schedules tick while a worker of this instance runs
+    this.worker = new Worker(deps, {
+      started: () => void this.scheduler.start().catch((error: unknown) => deps.logger.error({ err: error }, 'schedules could not start')),
+      stopping: () => this.scheduler.stop(),
+    });
+    this.unsubscribe = this.store.subscribe((notice) => {
+      if (notice.type !== 'finished') return;
+      const set = this.waiters.get(notice.runId);
+      if (set) for (const wake of set) wake();
+    });
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ClosedError('this Steward instance');
+  }
+
+  async start<O = unknown>(workflow: string, input: unknown, options: StartOptions = {}): Promise<RunHandle<O>> {
+    this.ensureOpen();
+    const definition = this.deps.workflows.get(workflow);
+    if (!definition) throw new UnknownWorkflowError(workflow, [...this.deps.workflows.keys()]);
+    const opts = startOptionsSchema.safeParse(options);
+    if (!opts.success) throw new ValidationError(`invalid start options: ${formatIssues(opts.error.issues, 'options')}`);
+    const parsed = definition.input.safeParse(input);
+    if (!parsed.success) {
+      throw new ValidationError(`input of workflow "${workflow}" is invalid: ${formatIssues(parsed.error.issues, 'input')}`, {
+        details: { workflow, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
+      });
+    }
+    const encoded = encodeJson(parsed.data);
+    if (!encoded.ok) throw new ValidationError(`input of workflow "${workflow}" is not JSON-serialisable: ${encoded.reason}`);
+    const o = opts.data;
+    const now = this.deps.clock.now();
+    const { run, created } = await this.store.createRun({
+      id: this.deps.ids.runId(),
+      workflow,
+      workflowVersion: definition.version,
+      inputJson: encoded.json,
+      status: 'queued',
+      mode: o.mode ?? 'apply',
+      autonomy: o.autonomy ?? null,
+      subject: o.subject ?? null,
+      goal: o.goal ?? null,
+      idempotencyKey: o.idempotencyKey ?? null,
+      queue: o.queue ?? definition.queue ?? 'default',
+      priority: o.priority ?? 0,
+      parentId: null,
+      timeoutMs: o.timeoutMs ?? definition.timeoutMs ?? null,
+      runnableAt: Math.max(now, o.notBefore ?? now),
+      createdAt: now,
+    });
+    return this.makeHandle<O>(run.id, created);
+  }
+
+  handle<O = unknown>(runId: string): RunHandle<O> {
+    return this.makeHandle<O>(runId, false);
+  }
+
+  private makeHandle<O>(id: string, created: boolean): RunHandle<O> {
+    return {
+      id,
+      created,
+      result: async (opts) => {
+        const run = await this.wait(id, opts);
+        if (run.status === 'succeeded') return run.output as O;
+        if (run.status === 'cancelled') throw new RunCancelledError(id);
+        throw new RunFailedError(id, run.error);
+      },
+      record: () => this.run(id),
+    };
+  }
+
+  async run(id: string): Promise<RunRecord> {
+    this.ensureOpen();
+    const run = await this.store.getRun(id);
+    if (!run) throw new RunNotFoundError(id);
+    return run;
+  }
+
+  async steps(id: string): Promise<StepRecord[]> {
+    await this.run(id);
+    return this.store.listSteps(id);
+  }
+
+  events(options: { after?: number; runId?: string; limit?: number } = {}): Promise<EventRecord[]> {
+    this.ensureOpen();
+    return this.store.readEvents({
+      after: options.after ?? 0,
+      limit: Math.min(Math.max(options.limit ?? 100, 1), 10_000),
+      ...(options.runId === undefined ? {} : { runId: options.runId }),
+    });
+  }
+
+  list(options: ListOptions = {}): Promise<RunPage> {
+    this.ensureOpen();
+    const parsed = listSchema.safeParse(options);
+    if (!parsed.success) return Promise.reject(new ValidationError(`invalid list filter: ${formatIssues(parsed.error.issues, 'filter')}`));
+    const { limit, ...rest } = parsed.data;
+    return this.store.listRuns({ ...stripUndefined(rest), limit: limit ?? 50 });
+  }
+
+  async signal(id: string, name: string, payload: unknown = null): Promise<void> {
+    this.ensureOpen();
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
+      throw new ValidationError('signal name must be a string of 1–128 characters');
+    }
+    const encoded = encodeJson(payload);
+    if (!encoded.ok) throw new ValidationError(`signal payload is not JSON-serialisable: ${encoded.reason}`);
+    if (encoded.bytes > this.config.maxResultBytes) {
+      throw new ValidationError(`signal payload is ${encoded.bytes} bytes, over the ${this.config.maxResultBytes}-byte limit`);
+    }
+    await this.store.sendSignal(id, name, encoded.json, this.deps.clock.now());
+  }
+
+  async cancel(id: string, options: { reason?: string } = {}): Promise<CancelResult> {
+    this.ensureOpen();
+    const error = serializeError(new RunCancelledError(id));
+    if (options.reason) error.message = `${error.message}: ${options.reason}`;
+    return this.store.requestCancel(id, error, this.deps.clock.now());
+  }
+
+  async wait(id: string, options: { timeoutMs?: number } = {}): Promise<RunRecord> {
+    const deadline = options.timeoutMs === undefined ? Infinity : this.deps.clock.now() + options.timeoutMs;
+    for (;;) {
+      this.ensureOpen();
+      const run = await this.run(id);
+      if (isTerminal(run.status)) return run;
+      const left = deadline - this.deps.clock.now();
+      if (left <= 0) return run;
+      // woken by this process's commit, or by the poll for runs finished in other processes
+      await this.waitForFinish(id, Math.min(left, this.config.pollIntervalMs));
+    }
+  }
+
+  private waitForFinish(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(id);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(id, set);
+      }
+      const done = (): void => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
+  private async startScheduled(schedule: ScheduleDefinition, tickAt: number): Promise<void> {
+    await this.start(schedule.workflow, schedule.input, { idempotencyKey: `schedule:${schedule.name}:${tickAt}` });
+  }
+
+  async close(options: WorkerStopOptions = {}): Promise<void> {
+    if (this.closed) return;
+    await this.worker.stop(options);
+    this.closed = true;
+    this.unsubscribe();
+    for (const set of this.waiters.values()) for (const wake of set) wake();
+    if (this.ownsStore) await this.store.close();
+  }
+}
+
+function stripUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}

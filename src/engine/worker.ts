@@ -1,0 +1,244 @@
+/**
+ * The worker: claims runnable runs up to its concurrency, executes them, renews their leases at a third of the
+ * lease time, and wakes on store notices (new runs, timers, signals, cancels) and on a poll for other processes.
+ */
+import { LeaseLostError, RunCancelledError } from '../errors.js';
+import type { Lease } from '../domain/run.js';
+import type { ClaimedRun, StoreNotice } from '../store/store.js';
+import type { EngineDeps } from './deps.js';
+import { executeRun } from './executor.js';
+
+/** Options of `worker.start`. */
+export interface WorkerStartOptions {
+  /** Runs executing at once in this worker (default 16). */
+  concurrency?: number;
+  /** Queues this worker serves (default: every queue the configuration and workflows name, and `default`). */
+  queues?: string[];
+}
+
+/** Options of `worker.stop`. */
+export interface WorkerStopOptions {
+  /** How long to let in-flight runs reach a resting point before giving their leases back (default 10 s). */
+  graceMs?: number;
+}
+
+interface Execution {
+  lease: Lease;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/** Called when the worker starts and stops (the scheduler ticks while a worker runs). */
+export interface WorkerHooks {
+  started?: () => void;
+  stopping?: () => void;
+}
+
+/** What a worker reports about itself. */
+export interface WorkerStatus {
+  id: string;
+  running: boolean;
+  concurrency: number;
+  executing: number;
+  queues: string[];
+}
+
+/** Claims and executes runs. */
+export class Worker {
+  readonly id: string;
+  private concurrency = 16;
+  private queues: string[] = [];
+  private started = false;
+  private stopping = false;
+  private readonly executions = new Map<string, Execution>();
+  /** Slots promised to claims still in flight. */
+  private reserved = 0;
+  private pumpScheduled = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Infinity;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly hooks: WorkerHooks = {},
+  ) {
+    this.id = deps.config.workerId ?? `${process.pid}-${deps.ids.uuid().slice(0, 8)}`;
+  }
+
+  /** Starts claiming runs. */
+  start(options: WorkerStartOptions = {}): void {
+    if (this.started) return;
+    this.concurrency = options.concurrency ?? 16;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new RangeError(`worker concurrency must be a whole number of at least 1 (got ${String(options.concurrency)})`);
+    }
+    this.queues = options.queues ?? this.defaultQueues();
+    this.started = true;
+    this.stopping = false;
+    this.unsubscribe = this.deps.store.subscribe((notice) => this.onNotice(notice));
+    this.pollTimer = setInterval(() => this.schedulePump(), this.deps.config.pollIntervalMs);
+    this.pollTimer.unref();
+    const beat = Math.max(50, Math.floor(this.deps.config.leaseMs / 3));
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), beat);
+    this.heartbeatTimer.unref();
+    this.deps.logger.info({ workerId: this.id, concurrency: this.concurrency, queues: this.queues }, 'worker started');
+    this.schedulePump();
+    this.hooks.started?.();
+  }
+
+  /** Stops claiming, lets in-flight runs reach a resting point, and gives the rest back to their queues. */
+  async stop(options: WorkerStopOptions = {}): Promise<void> {
+    if (!this.started) return;
+    this.stopping = true;
+    this.hooks.stopping?.();
+    clearInterval(this.pollTimer);
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.wakeTimer);
+    this.unsubscribe?.();
+    const grace = options.graceMs ?? 10_000;
+    const all = Promise.all([...this.executions.values()].map((e) => e.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, grace)))]);
+    clearTimeout(timer);
+    for (const execution of this.executions.values()) {
+      execution.controller.abort(new LeaseLostError(execution.lease.runId, execution.lease.epoch));
+      await this.deps.store.releaseRun(execution.lease, this.deps.clock.now()).catch(() => undefined);
+    }
+    await Promise.all([...this.executions.values()].map((e) => e.done));
+    this.started = false;
+    this.deps.logger.info({ workerId: this.id }, 'worker stopped');
+  }
+
+  status(): WorkerStatus {
+    return { id: this.id, running: this.started && !this.stopping, concurrency: this.concurrency, executing: this.executions.size, queues: [...this.queues] };
+  }
+
+  /** Resolves when no run is executing in this worker (for tests and graceful shutdown). */
+  idle(): Promise<void> {
+    if (this.executions.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private defaultQueues(): string[] {
+    const names = new Set<string>(['default', ...this.deps.config.queues.keys()]);
+    for (const wf of this.deps.workflows.values()) if (wf.queue) names.add(wf.queue);
+    return [...names];
+  }
+
+  private onNotice(notice: StoreNotice): void {
+    switch (notice.type) {
+      case 'runnable':
+        if (!this.queues.includes(notice.queue)) return;
+        if (notice.at <= this.deps.clock.now()) this.schedulePump();
+        else this.wakeLater(notice.at);
+        return;
+      case 'cancel_requested': {
+        const execution = this.executions.get(notice.runId);
+        execution?.controller.abort(new RunCancelledError(notice.runId));
+        return;
+      }
+      case 'finished':
+      case 'events':
+        return;
+      default: {
+        const never: never = notice;
+        throw new Error(`unknown store notice ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private wakeLater(at: number): void {
+    if (at >= this.wakeAt) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeAt = Infinity;
+        this.schedulePump();
+      },
+      Math.max(0, at - this.deps.clock.now()),
+    );
+    this.wakeTimer.unref();
+  }
+
+  /** Coalesces pump requests of one tick; runs before the store's group commit of the same turn. */
+  private schedulePump(): void {
+    if (this.pumpScheduled || !this.started || this.stopping) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (!this.started || this.stopping) return;
+    const free = this.concurrency - this.executions.size - this.reserved;
+    if (free <= 0) return;
+    this.reserved += free;
+    let claimed: ClaimedRun[] = [];
+    try {
+      claimed = await this.deps.store.claimRuns({
+        owner: this.id,
+        queues: this.queues,
+        workflows: [...this.deps.workflows.keys()],
+        limit: free,
+        leaseMs: this.deps.config.leaseMs,
+        now: this.deps.clock.now(),
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, workerId: this.id }, 'claiming runs failed; retrying at the next poll');
+    } finally {
+      this.reserved -= free;
+    }
+    for (const run of claimed) this.execute(run);
+    if (claimed.length === free) this.schedulePump();
+    else if (claimed.length === 0 && !this.stopping) void this.planWake();
+  }
+
+  /** After an empty claim: sleep until the earliest future runnable time this store knows of. */
+  private async planWake(): Promise<void> {
+    try {
+      const next = await this.deps.store.nextRunnableAt(this.queues, [...this.deps.workflows.keys()]);
+      if (next !== null && next > this.deps.clock.now()) this.wakeLater(next);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not read the next timer; relying on the poll');
+    }
+  }
+
+  private execute(claimed: ClaimedRun): void {
+    const controller = new AbortController();
+    const execution: Execution = { lease: claimed.lease, controller, done: Promise.resolve() };
+    this.executions.set(claimed.run.id, execution);
+    const release = (): void => {
+      if (this.executions.get(claimed.run.id) === execution) {
+        this.executions.delete(claimed.run.id);
+        this.schedulePump();
+        if (this.executions.size === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const resolve of waiters) resolve();
+        }
+      }
+    };
+    execution.done = executeRun(this.deps, claimed, controller, release).finally(release);
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.executions.size === 0) return;
+    const leases = [...this.executions.values()].map((e) => e.lease);
+    try {
+      const renewal = await this.deps.store.renewLeases(this.id, leases, this.deps.config.leaseMs, this.deps.clock.now());
+      for (const runId of renewal.lost) {
+        const execution = this.executions.get(runId);
+        if (execution) execution.controller.abort(new LeaseLostError(runId, execution.lease.epoch));
+      }
+      for (const runId of renewal.cancelRequested) this.executions.get(runId)?.controller.abort(new RunCancelledError(runId));
+    } catch (error) {
+      this.deps.logger.warn({ err: error, workerId: this.id }, 'renewing leases failed; retrying at the next heartbeat');
+    }
+  }
+}

@@ -1,0 +1,363 @@
+/**
+ * Every error Steward throws on purpose. Each has a stable string `code` (listed in docs/errors.md) and a message
+ * that says what happened and how to mend it. Across boundaries (store, process, HTTP) match on `code`.
+ */
+
+/** Stable error codes; never reused, never renamed. */
+export const ErrorCodes = {
+  VALIDATION: 'STEWARD_VALIDATION',
+  UNKNOWN_WORKFLOW: 'STEWARD_UNKNOWN_WORKFLOW',
+  DUPLICATE_WORKFLOW: 'STEWARD_DUPLICATE_WORKFLOW',
+  RUN_NOT_FOUND: 'STEWARD_RUN_NOT_FOUND',
+  RUN_FINISHED: 'STEWARD_RUN_FINISHED',
+  RUN_FAILED: 'STEWARD_RUN_FAILED',
+  RUN_CANCELLED: 'STEWARD_RUN_CANCELLED',
+  RUN_TIMEOUT: 'STEWARD_RUN_TIMEOUT',
+  NON_DETERMINISM: 'STEWARD_NON_DETERMINISM',
+  NON_RETRYABLE: 'STEWARD_NON_RETRYABLE',
+  STEP_FAILED: 'STEWARD_STEP_FAILED',
+  STEP_TIMEOUT: 'STEWARD_STEP_TIMEOUT',
+  STEP_RESULT_NOT_JSON: 'STEWARD_STEP_RESULT_NOT_JSON',
+  STEP_RESULT_TOO_LARGE: 'STEWARD_STEP_RESULT_TOO_LARGE',
+  WAIT_TIMEOUT: 'STEWARD_WAIT_TIMEOUT',
+  CHILD_FAILED: 'STEWARD_CHILD_FAILED',
+  LEASE_LOST: 'STEWARD_LEASE_LOST',
+  STEP_ALREADY_RECORDED: 'STEWARD_STEP_ALREADY_RECORDED',
+  ILLEGAL_TRANSITION: 'STEWARD_ILLEGAL_TRANSITION',
+  QUEUE_FULL: 'STEWARD_QUEUE_FULL',
+  STORE_UNAVAILABLE: 'STEWARD_STORE_UNAVAILABLE',
+  STORE_CORRUPT: 'STEWARD_STORE_CORRUPT',
+  STORE_SCHEMA_TOO_NEW: 'STEWARD_STORE_SCHEMA_TOO_NEW',
+  STORE_URL: 'STEWARD_STORE_URL',
+  CLOSED: 'STEWARD_CLOSED',
+  WORKFLOW_ERROR: 'STEWARD_WORKFLOW_ERROR',
+  CONFIG: 'STEWARD_CONFIG',
+} as const;
+
+/** One of the stable error codes. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** The plain-data form of an error, as stored on a run or a step and sent across processes. */
+export interface SerializedError {
+  code: string;
+  name: string;
+  message: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+  stack?: string;
+  cause?: SerializedError;
+}
+
+/** Options every Steward error accepts. */
+export interface StewardErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+/** The root of every error Steward throws on purpose. */
+export class StewardError extends Error {
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+  /** Whether a step or action that threw this may be attempted again. */
+  readonly retryable: boolean = true;
+
+  constructor(code: string, message: string, options: StewardErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+/** Thrown from a step or action to say that another attempt cannot succeed. */
+export class NonRetryableError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.NON_RETRYABLE, message, options);
+  }
+}
+
+/** Input that does not fit its schema; never retried. */
+export class ValidationError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.VALIDATION, message, options);
+  }
+}
+
+/** A run asked for a workflow that no `defineWorkflow` registered. */
+export class UnknownWorkflowError extends StewardError {
+  override readonly retryable = false;
+  constructor(name: string, known: readonly string[]) {
+    super(
+      ErrorCodes.UNKNOWN_WORKFLOW,
+      `unknown workflow "${name}": register it with createSteward({ workflows: [...] }) ` +
+        `(registered: ${known.length > 0 ? known.join(', ') : 'none'})`,
+      { details: { workflow: name, known: [...known] } },
+    );
+  }
+}
+
+/** No run has the given id. */
+export class RunNotFoundError extends StewardError {
+  constructor(id: string) {
+    super(ErrorCodes.RUN_NOT_FOUND, `no run with id "${id}": check the id with \`steward run list\``, {
+      details: { runId: id },
+    });
+  }
+}
+
+/** An operation needs a run that has not finished, and this one has. */
+export class RunFinishedError extends StewardError {
+  constructor(id: string, status: string) {
+    super(ErrorCodes.RUN_FINISHED, `run "${id}" already ended with status ${status}; nothing more can be sent to it`, {
+      details: { runId: id, status },
+    });
+  }
+}
+
+/** A replayed run called a different step than the one recorded at the same position. */
+export class NonDeterminismError extends StewardError {
+  override readonly retryable = false;
+  constructor(runId: string, seq: number, recorded: string, called: string) {
+    super(
+      ErrorCodes.NON_DETERMINISM,
+      `run "${runId}" replayed step #${seq} as ${called} but its history recorded ${recorded}; ` +
+        `workflow code must call the same steps in the same order on every replay (move changing logic into a new workflow version)`,
+      { details: { runId, seq, recorded, called } },
+    );
+  }
+}
+
+/** A step used up its attempts, or threw a non-retryable error. */
+export class StepFailedError extends StewardError {
+  override readonly retryable = false;
+  constructor(stepName: string, attempts: number, cause: SerializedError) {
+    super(ErrorCodes.STEP_FAILED, `step "${stepName}" failed after ${attempts} attempt(s): ${cause.message}`, {
+      details: { step: stepName, attempts, error: cause },
+    });
+  }
+}
+
+/** A step attempt ran longer than its `timeoutMs`. */
+export class StepTimeoutError extends StewardError {
+  constructor(stepName: string, timeoutMs: number) {
+    super(ErrorCodes.STEP_TIMEOUT, `step "${stepName}" timed out after ${timeoutMs} ms; raise timeoutMs or make it faster`, {
+      details: { step: stepName, timeoutMs },
+    });
+  }
+}
+
+/** A step returned a value that cannot be stored as JSON. */
+export class StepResultNotJsonError extends StewardError {
+  override readonly retryable = false;
+  constructor(stepName: string, reason: string) {
+    super(
+      ErrorCodes.STEP_RESULT_NOT_JSON,
+      `step "${stepName}" returned a value that is not JSON-serialisable (${reason}); return plain objects, arrays, strings, numbers, booleans or null`,
+      { details: { step: stepName, reason } },
+    );
+  }
+}
+
+/** A step returned a value larger than the configured limit. */
+export class StepResultTooLargeError extends StewardError {
+  override readonly retryable = false;
+  constructor(stepName: string, bytes: number, limit: number) {
+    super(
+      ErrorCodes.STEP_RESULT_TOO_LARGE,
+      `step "${stepName}" returned ${bytes} bytes of JSON, over the ${limit}-byte limit; store large data elsewhere and return a reference, or raise maxResultBytes`,
+      { details: { step: stepName, bytes, limit } },
+    );
+  }
+}
+
+/** `ctx.waitFor` reached its timeout before the signal arrived. */
+export class WaitTimeoutError extends StewardError {
+  override readonly retryable = false;
+  constructor(signal: string, timeoutMs: number) {
+    super(ErrorCodes.WAIT_TIMEOUT, `no signal "${signal}" arrived within ${timeoutMs} ms`, {
+      details: { signal, timeoutMs },
+    });
+  }
+}
+
+/** A run's `timeoutMs` passed before it ended. */
+export class RunTimeoutError extends StewardError {
+  override readonly retryable = false;
+  constructor(runId: string, timeoutMs: number) {
+    super(ErrorCodes.RUN_TIMEOUT, `run "${runId}" passed its ${timeoutMs} ms timeout`, { details: { runId, timeoutMs } });
+  }
+}
+
+/** A child run ended without success. */
+export class ChildFailedError extends StewardError {
+  override readonly retryable = false;
+  constructor(childId: string, status: string, cause: SerializedError | null) {
+    super(ErrorCodes.CHILD_FAILED, `child run "${childId}" ended ${status}${cause ? `: ${cause.message}` : ''}`, {
+      details: { childId, status, error: cause },
+    });
+  }
+}
+
+/** The worker's lease on a run moved on (another worker took it over); the write was refused. */
+export class LeaseLostError extends StewardError {
+  override readonly retryable = false;
+  constructor(runId: string, epoch: number) {
+    super(
+      ErrorCodes.LEASE_LOST,
+      `lease on run "${runId}" at epoch ${epoch} is no longer held; another worker owns the run now and this write was refused`,
+      { details: { runId, epoch } },
+    );
+  }
+}
+
+/** A step's outcome was already recorded; it is recorded exactly once. */
+export class StepAlreadyRecordedError extends StewardError {
+  override readonly retryable = false;
+  constructor(runId: string, seq: number) {
+    super(ErrorCodes.STEP_ALREADY_RECORDED, `step #${seq} of run "${runId}" is already recorded; a step's result is recorded exactly once`, {
+      details: { runId, seq },
+    });
+  }
+}
+
+/** The store refused a status change that the run lifecycle does not allow. */
+export class IllegalTransitionError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string) {
+    super(ErrorCodes.ILLEGAL_TRANSITION, message);
+  }
+}
+
+/** A queue holds as many queued runs as its `maxQueued` allows. */
+export class QueueFullError extends StewardError {
+  constructor(queue: string, maxQueued: number) {
+    super(
+      ErrorCodes.QUEUE_FULL,
+      `queue "${queue}" already holds ${maxQueued} queued runs (its maxQueued); retry later or raise the limit`,
+      { details: { queue, maxQueued } },
+    );
+  }
+}
+
+/** A run ended `failed`; `details.error` holds what made it fail. */
+export class RunFailedError extends StewardError {
+  override readonly retryable = false;
+  constructor(runId: string, cause: SerializedError | null) {
+    super(ErrorCodes.RUN_FAILED, `run "${runId}" failed: ${cause?.message ?? 'unknown error'}`, {
+      details: { runId, error: cause },
+    });
+  }
+}
+
+/** A run ended `cancelled`. */
+export class RunCancelledError extends StewardError {
+  override readonly retryable = false;
+  constructor(runId: string) {
+    super(ErrorCodes.RUN_CANCELLED, `run "${runId}" was cancelled`, { details: { runId } });
+  }
+}
+
+/** The store cannot be opened or reached. */
+export class StoreUnavailableError extends StewardError {
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.STORE_UNAVAILABLE, message, options);
+  }
+}
+
+/** The store's file is not a database Steward can read. */
+export class StoreCorruptError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.STORE_CORRUPT, message, options);
+  }
+}
+
+/** The store was written by a newer Steward. */
+export class StoreSchemaTooNewError extends StewardError {
+  override readonly retryable = false;
+  constructor(location: string, found: number, known: number) {
+    super(
+      ErrorCodes.STORE_SCHEMA_TOO_NEW,
+      `store ${location} has schema version ${found}, newer than the ${known} this Steward knows; upgrade Steward to open it (nothing was changed)`,
+      { details: { found, known } },
+    );
+  }
+}
+
+/** A store URL that Steward cannot parse or does not support. */
+export class StoreUrlError extends StewardError {
+  override readonly retryable = false;
+  constructor(url: string, reason: string) {
+    super(ErrorCodes.STORE_URL, `store "${url}" is not usable: ${reason}`, { details: { url } });
+  }
+}
+
+/** The Steward instance (or its store) was closed. */
+export class ClosedError extends StewardError {
+  override readonly retryable = false;
+  constructor(what: string) {
+    super(ErrorCodes.CLOSED, `${what} is closed`);
+  }
+}
+
+/** Options or configuration that do not fit their schema. */
+export class ConfigError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.CONFIG, message, options);
+  }
+}
+
+/** An error from workflow code that is not a StewardError, stored in plain form. */
+export class WorkflowError extends StewardError {
+  constructor(serialized: SerializedError) {
+    super(serialized.code, serialized.message, { details: serialized.details });
+    this.name = serialized.name;
+    if (serialized.stack) this.stack = serialized.stack;
+  }
+}
+
+/** Whether another attempt may succeed after this error. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof StewardError) return error.retryable;
+  return true;
+}
+
+/** Turns any thrown value into plain data that can be stored and sent. */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (error instanceof Error) {
+    const out: SerializedError = {
+      code: error instanceof StewardError ? error.code : ErrorCodes.WORKFLOW_ERROR,
+      name: error.name,
+      message: error.message,
+    };
+    if (error instanceof StewardError) {
+      out.retryable = error.retryable;
+      if (error.details) out.details = error.details;
+    }
+    if (error.stack) out.stack = error.stack;
+    if (error.cause !== undefined && depth < 4) out.cause = serializeError(error.cause, depth + 1);
+    return out;
+  }
+  return { code: ErrorCodes.WORKFLOW_ERROR, name: 'Error', message: typeof error === 'string' ? error : safeString(error) };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Formats a zod issue list as one readable line: `input.image: Required; input.replicas: Expected number`. */
+export function formatIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, root: string): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+      return `${root}${path}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,32 @@
+/**
+ * Steward — durable and safe execution of the actions of agents and automations.
+ *
+ * Glossary: a *workflow* is a TypeScript function made durable; a *run* is one execution of it; a *step* is one
+ * checkpointed call inside a run (`ctx.step`, `ctx.sleep`, `ctx.waitFor`, `ctx.child`, `ctx.now`…), recorded under
+ * its sequence number so that a resumed run replays instead of repeating; a *lease* is a worker's claim on a run,
+ * fenced by an epoch; an *event* is the append-only record of a change, written in the same transaction.
+ */
+export { createSteward } from './engine/steward.js';
+export type { Steward, RunHandle, StartOptions, ListOptions } from './engine/steward.js';
+export type { Worker, WorkerStartOptions, WorkerStopOptions, WorkerStatus } from './engine/worker.js';
+export { defineWorkflow, defineSchedule } from './domain/workflow.js';
+export type {
+  WorkflowDefinition,
+  WorkflowSpec,
+  WorkflowContext,
+  WorkflowLogger,
+  StepContext,
+  StepOptions,
+  WaitOptions,
+  ChildOptions,
+  ScheduleDefinition,
+  ScheduleSpec,
+} from './domain/workflow.js';
+export type { RunRecord, StepRecord, EventRecord, RunStatus, RunMode, StepKind, StepStatus, WaitKind, Lease } from './domain/run.js';
+export { RUN_STATUSES, RUN_TRANSITIONS, isTerminal } from './domain/run.js';
+export type { Clock, IdSource } from './domain/clock.js';
+export type { RetryPolicy } from './domain/backoff.js';
+export type { StewardOptions } from './config/options.js';
+export type { Store, StoreNotice, RunPage, CancelResult, QueueSettings, QueueState } from './store/store.js';
+export { openStore, DEFAULT_STORE_URL } from './store/open.js';
+export * from './errors.js';

@@ -1,0 +1,29 @@
+/** Turns a store URL into an open store: `sqlite:PATH` (the default) or, later, `postgres://…`. */
+import { resolve } from 'node:path';
+import { StoreUrlError } from '../errors.js';
+import type { Store } from './store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+
+/** Where the embedded store lives unless told otherwise. */
+export const DEFAULT_STORE_URL = 'sqlite:./.steward/steward.db';
+
+/** Opens the store a URL names. */
+export async function openStore(url: string = DEFAULT_STORE_URL): Promise<Store> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path.length === 0) throw new StoreUrlError(url, 'no file path after "sqlite:" (write sqlite:./.steward/steward.db)');
+    return SqliteStore.open(path, { createDirectory: resolve(path) === resolve(DEFAULT_STORE_URL.slice(7)) });
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    throw new StoreUrlError(redact(url), 'the PostgreSQL store is not part of this build yet; use sqlite:PATH');
+  }
+  if (!url.includes(':') || url.endsWith('.db')) {
+    throw new StoreUrlError(url, `it has no scheme: write sqlite:${url} for a SQLite file`);
+  }
+  throw new StoreUrlError(redact(url), 'unknown scheme: use sqlite:PATH');
+}
+
+/** Hides a password in a URL. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,196 @@
+/**
+ * The one seam between Steward and its database. Every implementation (SQLite, PostgreSQL) passes the conformance
+ * suite in test/conformance. All methods are async; writes that carry a `Lease` are refused with `LeaseLostError`
+ * when the lease moved on (fencing), and status changes outside the run lifecycle are refused by the database itself.
+ */
+import type { SerializedError } from '../errors.js';
+import type { EventRecord, Lease, RunMode, RunRecord, RunStatus, StepKind, StepRecord, StepStatus, WaitKind } from '../domain/run.js';
+
+/** A run to create. JSON fields arrive encoded. */
+export interface NewRun {
+  id: string;
+  workflow: string;
+  workflowVersion: string;
+  inputJson: string;
+  status: 'queued' | 'planned';
+  mode: RunMode;
+  autonomy: number | null;
+  subject: string | null;
+  goal: string | null;
+  idempotencyKey: string | null;
+  queue: string;
+  priority: number;
+  parentId: string | null;
+  timeoutMs: number | null;
+  /** When the run may first be claimed. */
+  runnableAt: number;
+  createdAt: number;
+}
+
+/** What became of a `createRun`. */
+export interface CreateRunResult {
+  run: RunRecord;
+  /** False when a run with the same idempotency key existed and was returned instead. */
+  created: boolean;
+}
+
+/** Limits of one queue, shared by every worker of the store. */
+export interface QueueSettings {
+  name: string;
+  /** Runs of the queue executing at once across all workers; null for no limit. */
+  concurrency: number | null;
+  /** Queued runs the queue accepts before `start` is refused; null for no limit. */
+  maxQueued: number | null;
+}
+
+/** A queue's limits and its current counts. */
+export interface QueueState extends QueueSettings {
+  queued: number;
+  running: number;
+}
+
+/** What a worker asks for when it claims runs. */
+export interface ClaimRequest {
+  owner: string;
+  queues: readonly string[];
+  workflows: readonly string[];
+  limit: number;
+  leaseMs: number;
+  now: number;
+}
+
+/** A claimed run with its recorded history, ready to replay. */
+export interface ClaimedRun {
+  run: RunRecord;
+  lease: Lease;
+  steps: StepRecord[];
+}
+
+/** A step outcome to record. */
+export interface StepWrite {
+  seq: number;
+  kind: StepKind;
+  name: string;
+  status: StepStatus;
+  attempts: number;
+  resultJson: string | null;
+  error: SerializedError | null;
+  wakeAt: number | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+/** How a run suspends: what it waits for and when a time alone wakes it. */
+export interface Suspension {
+  kind: WaitKind;
+  ref: string | null;
+  /** When the run becomes claimable again, or null when only an event (signal, child) wakes it. */
+  runnableAt: number | null;
+  /** A step row recorded in the same transaction (the sleep, the waiting signal, the retrying step). */
+  step: StepWrite | null;
+  now: number;
+}
+
+/** How a run ends. */
+export type RunOutcome =
+  | { status: 'succeeded'; outputJson: string }
+  | { status: 'failed'; error: SerializedError }
+  | { status: 'cancelled'; error: SerializedError | null };
+
+/** What `consumeSignal` found. */
+export type SignalConsumption =
+  | { kind: 'received'; payload: unknown }
+  | { kind: 'timed_out' }
+  | { kind: 'suspended' };
+
+/** Which runs to list; `cursor` is the `nextCursor` of the previous page. */
+export interface RunFilter {
+  status?: RunStatus | readonly RunStatus[];
+  workflow?: string;
+  queue?: string;
+  parentId?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/** A page of runs, newest first. */
+export interface RunPage {
+  runs: RunRecord[];
+  nextCursor: string | null;
+}
+
+/** Which events to read. */
+export interface EventQuery {
+  after: number;
+  runId?: string;
+  limit: number;
+}
+
+/** The result of renewing a worker's leases. */
+export interface LeaseRenewal {
+  /** Runs whose lease this worker no longer holds. */
+  lost: string[];
+  /** Runs someone asked to cancel. */
+  cancelRequested: string[];
+}
+
+/** What a cancel request did. */
+export interface CancelResult {
+  /** The run's status after the request: `cancelled` at once, or still `running` until its worker stops it. */
+  status: RunStatus;
+  /** True when the run had already ended and nothing changed. */
+  alreadyEnded: boolean;
+}
+
+/** A change that committed, told to listeners in this process after the commit. */
+export type StoreNotice =
+  | { type: 'runnable'; queue: string; at: number }
+  | { type: 'finished'; runId: string; status: RunStatus }
+  | { type: 'cancel_requested'; runId: string }
+  | { type: 'events' };
+
+/** The store seam. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives, safe to print (no password). */
+  readonly location: string;
+
+  configureQueues(queues: readonly QueueSettings[]): Promise<void>;
+  getQueue(name: string): Promise<QueueState | null>;
+
+  createRun(run: NewRun): Promise<CreateRunResult>;
+  getRun(id: string): Promise<RunRecord | null>;
+  listRuns(filter: RunFilter): Promise<RunPage>;
+  listSteps(runId: string): Promise<StepRecord[]>;
+  readEvents(query: EventQuery): Promise<EventRecord[]>;
+
+  claimRuns(request: ClaimRequest): Promise<ClaimedRun[]>;
+  /** The earliest time a run of these queues and workflows becomes claimable, or null. */
+  nextRunnableAt(queues: readonly string[], workflows: readonly string[]): Promise<number | null>;
+  renewLeases(owner: string, leases: readonly Lease[], leaseMs: number, now: number): Promise<LeaseRenewal>;
+  /** Gives a running run back to its queue (a stopping worker). */
+  releaseRun(lease: Lease, now: number): Promise<void>;
+  /** Records a step outcome exactly once; a step already completed or failed is refused. */
+  recordStep(lease: Lease, step: StepWrite): Promise<void>;
+  suspendRun(lease: Lease, suspension: Suspension): Promise<void>;
+  finishRun(lease: Lease, outcome: RunOutcome, now: number): Promise<void>;
+  /** Takes the oldest pending signal of that name, or records the wait (and suspends the run), or times it out. */
+  consumeSignal(
+    lease: Lease,
+    wait: { seq: number; name: string; deadline: number | null; startedAt: number; now: number },
+  ): Promise<SignalConsumption>;
+  /** Creates the child run (idempotently), records the waiting step and suspends the parent. */
+  startChild(lease: Lease, child: NewRun, step: StepWrite): Promise<RunRecord>;
+
+  sendSignal(runId: string, name: string, payloadJson: string, now: number): Promise<void>;
+  requestCancel(runId: string, reason: SerializedError, now: number): Promise<CancelResult>;
+
+  /** Records a schedule's tick if it is newer than the last one; true when this caller should start its run. */
+  claimScheduleTick(name: string, cron: string, workflow: string, tickAt: number, now: number): Promise<boolean>;
+  lastScheduleTick(name: string): Promise<number | null>;
+
+  /** Listens to changes committed by this process. Returns the unsubscribe function. */
+  subscribe(listener: (notice: StoreNotice) => void): () => void;
+  /** Finishes pending writes and closes. */
+  close(): Promise<void>;
+}
