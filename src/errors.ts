@@ -361,3 +361,52 @@ export function formatIssues(issues: ReadonlyArray<{ path: ReadonlyArray<Propert
     })
     .join('; ');
 }
+
+const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
+  [ErrorCodes.VALIDATION]: ValidationError,
+  [ErrorCodes.NON_RETRYABLE]: NonRetryableError,
+  [ErrorCodes.UNKNOWN_WORKFLOW]: UnknownWorkflowError,
+  [ErrorCodes.RUN_NOT_FOUND]: RunNotFoundError,
+  [ErrorCodes.RUN_FINISHED]: RunFinishedError,
+  [ErrorCodes.NON_DETERMINISM]: NonDeterminismError,
+  [ErrorCodes.STEP_FAILED]: StepFailedError,
+  [ErrorCodes.STEP_TIMEOUT]: StepTimeoutError,
+  [ErrorCodes.STEP_RESULT_NOT_JSON]: StepResultNotJsonError,
+  [ErrorCodes.STEP_RESULT_TOO_LARGE]: StepResultTooLargeError,
+  [ErrorCodes.WAIT_TIMEOUT]: WaitTimeoutError,
+  [ErrorCodes.RUN_TIMEOUT]: RunTimeoutError,
+  [ErrorCodes.CHILD_FAILED]: ChildFailedError,
+  [ErrorCodes.LEASE_LOST]: LeaseLostError,
+  [ErrorCodes.STEP_ALREADY_RECORDED]: StepAlreadyRecordedError,
+  [ErrorCodes.ILLEGAL_TRANSITION]: IllegalTransitionError,
+  [ErrorCodes.QUEUE_FULL]: QueueFullError,
+  [ErrorCodes.RUN_FAILED]: RunFailedError,
+  [ErrorCodes.RUN_CANCELLED]: RunCancelledError,
+  [ErrorCodes.STORE_UNAVAILABLE]: StoreUnavailableError,
+  [ErrorCodes.STORE_CORRUPT]: StoreCorruptError,
+  [ErrorCodes.STORE_SCHEMA_TOO_NEW]: StoreSchemaTooNewError,
+  [ErrorCodes.STORE_URL]: StoreUrlError,
+  [ErrorCodes.CLOSED]: ClosedError,
+  [ErrorCodes.CONFIG]: ConfigError,
+};
+
+/**
+ * Rebuilds an error that crossed a boundary (a thread, a process, the store) from its plain form, as an instance of
+ * the class its code names, so callers may match it by code or by class.
+ */
+export function reviveError(serialized: SerializedError): StewardError {
+  const cls = CLASSES_BY_CODE[serialized.code];
+  if (!cls) return new WorkflowError(serialized);
+  const error = Object.create(cls.prototype) as StewardError;
+  const fields = error as unknown as { code: string; details: Record<string, unknown> | undefined; retryable: boolean };
+  Object.defineProperties(error, {
+    message: { value: serialized.message, writable: true, configurable: true },
+    name: { value: serialized.name, writable: true, configurable: true },
+    stack: { value: serialized.stack ?? `${serialized.name}: ${serialized.message}`, writable: true, configurable: true },
+  });
+  fields.code = serialized.code;
+  fields.details = serialized.details;
+  fields.retryable = serialized.retryable ?? true;
+  if (serialized.cause) Object.defineProperty(error, 'cause', { value: reviveError(serialized.cause), configurable: true });
+  return error;
+}

@@ -34,6 +34,7 @@ import type {
 } from '../domain/workflow.js';
 import type { StepWrite } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
+import type { Logger } from '../observability/logger.js';
 
 /** Thrown through workflow code when the run suspends; the executor catches it. Not an error of the run. */
 export class Suspended {
@@ -72,11 +73,13 @@ export class RunContext implements WorkflowContext {
     this.claims = run.claims;
     this.history = new Map(steps.map((s) => [s.seq, s]));
     this.maxRecordedSeq = steps.reduce((max, s) => Math.max(max, s.seq), 0);
-    const logger = deps.logger.child({ runId: run.id, workflow: run.workflow });
+    // the child logger is made on first use: most runs never log
+    let logger: Logger | undefined;
+    const get = (): Logger => (logger ??= deps.logger.child({ runId: run.id, workflow: run.workflow }));
     this.log = {
-      info: (message, fields) => logger.info(fields ?? {}, message),
-      warn: (message, fields) => logger.warn(fields ?? {}, message),
-      error: (message, fields) => logger.error(fields ?? {}, message),
+      info: (message, fields) => get().info(fields ?? {}, message),
+      warn: (message, fields) => get().warn(fields ?? {}, message),
+      error: (message, fields) => get().error(fields ?? {}, message),
     };
   }
 
@@ -211,7 +214,10 @@ export class RunContext implements WorkflowContext {
     return JSON.parse(json) as T;
   }
 
-  /** Runs one attempt of a step function, with its own abort signal and timeout. */
+  /** Rejects when the run is aborted; made once, raced against every step attempt. */
+  private runAborted: Promise<never> | undefined;
+
+  /** Runs one attempt of a step function; with a timeout it gets an abort signal of its own. */
   private attempt<T>(
     name: string,
     seq: number,
@@ -219,27 +225,18 @@ export class RunContext implements WorkflowContext {
     fn: (step: StepContext) => Promise<T> | T,
     timeoutMs: number | undefined,
   ): Promise<T> {
+    const context: StepContext = { signal: this.signal, attempt, runId: this.runId, seq, idempotencyKey: `${this.runId}:${seq}` };
+    if (timeoutMs === undefined) {
+      this.runAborted ??= abortPromise(this.signal);
+      return Promise.race([(async () => fn(context))(), this.runAborted]);
+    }
     const controller = new AbortController();
     const onRunAbort = (): void => controller.abort(this.signal.reason);
     this.signal.addEventListener('abort', onRunAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-    });
-    aborted.catch(() => undefined);
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => controller.abort(new StepTimeoutError(name, timeoutMs)), timeoutMs);
-    }
-    const context: StepContext = {
-      signal: controller.signal,
-      attempt,
-      runId: this.runId,
-      seq,
-      idempotencyKey: `${this.runId}:${seq}`,
-    };
-    const work = (async () => fn(context))();
-    return Promise.race([work, aborted]).finally(() => {
-      if (timer) clearTimeout(timer);
+    const timer = setTimeout(() => controller.abort(new StepTimeoutError(name, timeoutMs)), timeoutMs);
+    context.signal = controller.signal;
+    return Promise.race([(async () => fn(context))(), abortPromise(controller.signal)]).finally(() => {
+      clearTimeout(timer);
       this.signal.removeEventListener('abort', onRunAbort);
     });
   }
@@ -393,4 +390,14 @@ export class RunContext implements WorkflowContext {
   random(): Promise<number> {
     return this.recorded('random', () => this.deps.ids.random());
   }
+}
+
+/** A promise that rejects with the signal's reason when it aborts (and never resolves). */
+function abortPromise(signal: AbortSignal): Promise<never> {
+  const promise = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  promise.catch(() => undefined);
+  return promise;
 }

@@ -15,6 +15,7 @@ import { encodeJson } from '../domain/json.js';
 import type { ClaimedRun, RunOutcome } from '../store/store.js';
 import { RunContext, Suspended } from './context.js';
 import type { EngineDeps } from './deps.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * Runs a claimed run to its next resting point. `release` is called as soon as the run no longer needs its slot
@@ -22,7 +23,8 @@ import type { EngineDeps } from './deps.js';
  */
 export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controller: AbortController, release: () => void): Promise<void> {
   const { run, lease } = claimed;
-  const log = deps.logger.child({ runId: run.id, workflow: run.workflow });
+  let logger: Logger | undefined;
+  const log = (): Logger => (logger ??= deps.logger.child({ runId: run.id, workflow: run.workflow }));
   let released = false;
   const free = (): void => {
     if (!released) {
@@ -35,10 +37,10 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
     free();
     try {
       await Promise.all([write, pending]);
-      if (outcome.status === 'failed') log.warn({ error: outcome.error.message, code: outcome.error.code }, 'run failed');
-      else log.debug({ status: outcome.status }, 'run ended');
+      if (outcome.status === 'failed') log().warn({ error: outcome.error.message, code: outcome.error.code }, 'run failed');
+      else if (deps.logger.isLevelEnabled('debug')) log().debug({ status: outcome.status }, 'run ended');
     } catch (error) {
-      if (error instanceof LeaseLostError) log.warn({ epoch: lease.epoch }, 'lease lost before the run could end; another worker owns it now');
+      if (error instanceof LeaseLostError) log().warn({ epoch: lease.epoch }, 'lease lost before the run could end; another worker owns it now');
       else throw error;
     }
   };
@@ -84,7 +86,7 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
       const reason: unknown = controller.signal.reason;
       if (reason instanceof LeaseLostError) {
         free();
-        log.warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
+        log().warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
         return;
       }
       if (reason instanceof RunCancelledError) {
@@ -122,10 +124,10 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
   } catch (error) {
     free();
     if (error instanceof LeaseLostError) {
-      log.warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
+      log().warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
       return;
     }
-    log.error({ err: error }, 'could not record the outcome of the run; it will be retried when its lease expires');
+    log().error({ err: error }, 'could not record the outcome of the run; it will be retried when its lease expires');
   } finally {
     if (deadlineTimer) clearTimeout(deadlineTimer);
   }

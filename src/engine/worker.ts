@@ -14,6 +14,12 @@ export interface WorkerStartOptions {
   concurrency?: number;
   /** Queues this worker serves (default: every queue the configuration and workflows name, and `default`). */
   queues?: string[];
+  /**
+   * Runs claimed ahead and held ready, so a freed slot starts the next run at once while the store commits the
+   * last one's writes (default: as many as `concurrency`; 0 turns it off). Held runs are leased and count against
+   * their queue's concurrency.
+   */
+  prefetch?: number;
 }
 
 /** Options of `worker.stop`. */
@@ -23,9 +29,11 @@ export interface WorkerStopOptions {
 }
 
 interface Execution {
+  claimed: ClaimedRun;
   lease: Lease;
   controller: AbortController;
-  done: Promise<void>;
+  /** Set once the run started executing; until then it waits in the ready list. */
+  done: Promise<void> | null;
 }
 
 /** Called when the worker starts and stops (the scheduler ticks while a worker runs). */
@@ -47,6 +55,10 @@ export interface WorkerStatus {
 export class Worker {
   readonly id: string;
   private concurrency = 16;
+  private prefetch = 16;
+  /** Claimed runs waiting for a free slot, oldest first. */
+  private ready: Execution[] = [];
+  private executing = 0;
   private queues: string[] = [];
   private started = false;
   private stopping = false;
@@ -75,6 +87,10 @@ export class Worker {
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new RangeError(`worker concurrency must be a whole number of at least 1 (got ${String(options.concurrency)})`);
     }
+    this.prefetch = options.prefetch ?? this.concurrency;
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 0) {
+      throw new RangeError(`worker prefetch must be a whole number of at least 0 (got ${String(options.prefetch)})`);
+    }
     this.queues = options.queues ?? this.defaultQueues();
     this.started = true;
     this.stopping = false;
@@ -98,6 +114,13 @@ export class Worker {
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.wakeTimer);
     this.unsubscribe?.();
+    // runs held ready go back to their queues at once
+    const held = this.ready;
+    this.ready = [];
+    for (const execution of held) {
+      this.executions.delete(execution.lease.runId);
+      await this.deps.store.releaseRun(execution.lease, this.deps.clock.now()).catch(() => undefined);
+    }
     const grace = options.graceMs ?? 10_000;
     const all = Promise.all([...this.executions.values()].map((e) => e.done));
     let timer: NodeJS.Timeout | undefined;
@@ -113,7 +136,7 @@ export class Worker {
   }
 
   status(): WorkerStatus {
-    return { id: this.id, running: this.started && !this.stopping, concurrency: this.concurrency, executing: this.executions.size, queues: [...this.queues] };
+    return { id: this.id, running: this.started && !this.stopping, concurrency: this.concurrency, executing: this.executing, queues: [...this.queues] };
   }
 
   /** Resolves when no run is executing in this worker (for tests and graceful shutdown). */
@@ -176,27 +199,42 @@ export class Worker {
 
   private async pump(): Promise<void> {
     if (!this.started || this.stopping) return;
-    const free = this.concurrency - this.executions.size - this.reserved;
-    if (free <= 0) return;
-    this.reserved += free;
+    this.startReady();
+    const want = this.concurrency + this.prefetch - this.executing - this.ready.length - this.reserved;
+    if (want <= 0) return;
+    this.reserved += want;
     let claimed: ClaimedRun[] = [];
     try {
       claimed = await this.deps.store.claimRuns({
         owner: this.id,
         queues: this.queues,
         workflows: [...this.deps.workflows.keys()],
-        limit: free,
+        limit: want,
         leaseMs: this.deps.config.leaseMs,
         now: this.deps.clock.now(),
       });
     } catch (error) {
       this.deps.logger.warn({ err: error, workerId: this.id }, 'claiming runs failed; retrying at the next poll');
     } finally {
-      this.reserved -= free;
+      this.reserved -= want;
     }
-    for (const run of claimed) this.execute(run);
-    if (claimed.length === free) this.schedulePump();
-    else if (claimed.length === 0 && !this.stopping) void this.planWake();
+    for (const run of claimed) {
+      const execution: Execution = { claimed: run, lease: run.lease, controller: new AbortController(), done: null };
+      this.executions.set(run.run.id, execution);
+      this.ready.push(execution);
+    }
+    if (this.stopping) return;
+    this.startReady();
+    if (claimed.length === want) this.schedulePump();
+    else if (claimed.length === 0) void this.planWake();
+  }
+
+  /** Starts held runs while slots are free. */
+  private startReady(): void {
+    while (this.executing < this.concurrency && this.ready.length > 0 && !this.stopping) {
+      const execution = this.ready.shift();
+      if (execution) this.execute(execution);
+    }
   }
 
   /** After an empty claim: sleep until the earliest future runnable time this store knows of. */
@@ -209,22 +247,24 @@ export class Worker {
     }
   }
 
-  private execute(claimed: ClaimedRun): void {
-    const controller = new AbortController();
-    const execution: Execution = { lease: claimed.lease, controller, done: Promise.resolve() };
-    this.executions.set(claimed.run.id, execution);
+  private execute(execution: Execution): void {
+    const runId = execution.lease.runId;
+    this.executing += 1;
+    let released = false;
     const release = (): void => {
-      if (this.executions.get(claimed.run.id) === execution) {
-        this.executions.delete(claimed.run.id);
-        this.schedulePump();
-        if (this.executions.size === 0) {
-          const waiters = this.idleWaiters;
-          this.idleWaiters = [];
-          for (const resolve of waiters) resolve();
-        }
+      if (released) return;
+      released = true;
+      this.executing -= 1;
+      if (this.executions.get(runId) === execution) this.executions.delete(runId);
+      this.startReady();
+      this.schedulePump();
+      if (this.executions.size === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiters) resolve();
       }
     };
-    execution.done = executeRun(this.deps, claimed, controller, release).finally(release);
+    execution.done = executeRun(this.deps, execution.claimed, execution.controller, release).finally(release);
   }
 
   private async heartbeat(): Promise<void> {

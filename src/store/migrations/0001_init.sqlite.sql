@@ -33,10 +33,12 @@ CREATE TABLE runs (
   finished_at       INTEGER
 );
 
--- Claims walk this index in priority order, FIFO within a priority; only runs that a time can make runnable are in it.
+-- Claims walk this index in priority order, FIFO within a priority. Only queued and waiting runs that a time can
+-- make runnable are in it (runnable_at is null otherwise), so finished and running runs cost a claim nothing.
 CREATE INDEX runs_claim ON runs (queue, priority DESC, seq) WHERE runnable_at IS NOT NULL;
+-- Running runs by lease expiry, to take over the runs of dead workers.
+CREATE INDEX runs_leases ON runs (lease_expires_at) WHERE status = 'running';
 CREATE INDEX runs_status ON runs (status, seq);
-CREATE INDEX runs_workflow ON runs (workflow, seq);
 CREATE INDEX runs_parent ON runs (parent_id) WHERE parent_id IS NOT NULL;
 
 CREATE TABLE steps (
@@ -121,16 +123,16 @@ END;
 CREATE TRIGGER runs_created AFTER INSERT ON runs
 BEGIN
   INSERT INTO events (run_id, type, data, created_at)
-  VALUES (NEW.id, 'run.created', json_object('workflow', NEW.workflow, 'status', NEW.status, 'queue', NEW.queue), NEW.created_at);
-  INSERT INTO queues (name) VALUES (NEW.queue) ON CONFLICT (name) DO NOTHING;
-  UPDATE queues SET queued = queued + 1 WHERE name = NEW.queue AND NEW.status = 'queued';
+  VALUES (NEW.id, 'run.created', '{"workflow":' || json_quote(NEW.workflow) || ',"status":"' || NEW.status || '","queue":' || json_quote(NEW.queue) || '}', NEW.created_at);
+  INSERT INTO queues (name, queued) VALUES (NEW.queue, NEW.status = 'queued')
+  ON CONFLICT (name) DO UPDATE SET queued = queued + excluded.queued;
 END;
 
 CREATE TRIGGER runs_status_changed AFTER UPDATE OF status ON runs
 WHEN OLD.status <> NEW.status
 BEGIN
   INSERT INTO events (run_id, type, data, created_at)
-  VALUES (NEW.id, 'run.' || NEW.status, json_object('from', OLD.status, 'to', NEW.status), NEW.updated_at);
+  VALUES (NEW.id, 'run.' || NEW.status, '{"from":"' || OLD.status || '","to":"' || NEW.status || '"}', NEW.updated_at);
   UPDATE queues SET
     queued  = queued  - (OLD.status = 'queued')  + (NEW.status = 'queued'),
     running = running - (OLD.status = 'running') + (NEW.status = 'running')

@@ -1,24 +1,29 @@
 /**
- * Group commit for the embedded store: writes that arrive within one turn of the event loop run in one
- * transaction and cost one fsync. Each write runs under its own savepoint, so one refused write (a lost lease, an
- * illegal transition) rolls back alone and the others commit.
+ * Group commit, the database thread's half: a batch of calls runs in one transaction and costs one fsync. Each call
+ * runs under its own savepoint, so one refused call (a lost lease, an illegal transition) rolls back alone and the
+ * others commit. If the commit itself fails, every call of the batch fails with that error.
  */
 import type Database from 'better-sqlite3';
+import { serializeError, type SerializedError } from '../../errors.js';
 import type { StoreNotice } from '../store.js';
+import { mapSqliteError, type SqliteOperations } from './operations.js';
 
-/** A write to run inside the next group transaction; it may add notices to tell listeners after the commit. */
-export type Write<T> = (notices: StoreNotice[]) => T;
-
-interface Pending {
-  write: Write<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
+/** One call of an operation by name. */
+export interface Call {
+  op: keyof SqliteOperations;
+  args: unknown[];
 }
 
-/** Batches writes into shared transactions. */
+/** What became of one call. */
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+/** What became of a batch. */
+export type BatchOutcome =
+  | { ok: true; outcomes: CallOutcome[]; notices: StoreNotice[] }
+  | { ok: false; error: SerializedError };
+
+/** Runs batches of calls in shared transactions. */
 export class GroupCommit {
-  private pending: Pending[] = [];
-  private scheduled = false;
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
@@ -28,8 +33,7 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly mapError: (error: unknown) => unknown,
-    private readonly publish: (notices: StoreNotice[]) => void,
+    private readonly operations: SqliteOperations,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -39,67 +43,41 @@ export class GroupCommit {
     this.rollbackTo = db.prepare('ROLLBACK TO w');
   }
 
-  /** Queues a write; resolves with its result once its transaction has committed (and been fsync'd). */
-  run<T>(write: Write<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ write, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  /** Runs every queued write now, in one transaction. */
-  flush(): void {
-    this.scheduled = false;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    const notices: StoreNotice[] = [];
+  /** Runs the calls in one transaction. */
+  run(calls: readonly Call[]): BatchOutcome {
     try {
       this.begin.run();
     } catch (error) {
-      for (const p of batch) p.reject(this.mapError(error));
-      return;
+      return { ok: false, error: serializeError(mapSqliteError(error)) };
     }
-    for (const p of batch) {
+    const outcomes: CallOutcome[] = [];
+    const notices: StoreNotice[] = [];
+    for (const call of calls) {
       const mark = notices.length;
       this.savepoint.run();
       try {
-        const value = p.write(notices);
+        const method = this.operations[call.op] as (notices: StoreNotice[], ...args: unknown[]) => unknown;
+        const value = method.call(this.operations, notices, ...call.args);
         this.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
         notices.length = mark;
+        const serialized = serializeError(mapSqliteError(error));
+        if (!this.db.inTransaction) {
+          // SQLite rolled the whole transaction back (disk full, I/O error): every call of the batch fails
+          return { ok: false, error: serialized };
+        }
         this.rollbackTo.run();
         this.release.run();
-        outcomes.push({ ok: false, error: this.mapError(error) });
+        outcomes.push({ ok: false, error: serialized });
       }
     }
     try {
       this.commit.run();
     } catch (error) {
-      try {
-        this.rollback.run();
-      } catch {
-        // the transaction is already gone; the commit error below is what matters
-      }
-      const mapped = this.mapError(error);
-      for (const p of batch) p.reject(mapped);
-      return;
+      if (this.db.inTransaction) this.rollback.run();
+      return { ok: false, error: serializeError(mapSqliteError(error)) };
     }
-    batch.forEach((p, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) p.resolve(outcome.value);
-      else p.reject(outcome?.error);
-    });
-    if (notices.length > 0) this.publish(notices);
-  }
-
-  /** Whether writes are waiting for the next flush. */
-  get busy(): boolean {
-    return this.pending.length > 0;
+    return { ok: true, outcomes, notices };
   }
 }

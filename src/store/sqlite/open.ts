@@ -57,11 +57,7 @@ export function openSqliteDatabase(file: string, options: SqliteOpenOptions = {}
   }
   try {
     checkIsStewardDatabase(db, path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('cache_size = -65536');
-    db.pragma('temp_store = MEMORY');
+    applyConnectionSettings(db);
     migrate(db, path);
     return db;
   } catch (error) {
@@ -82,6 +78,15 @@ export function openSqliteDatabase(file: string, options: SqliteOpenOptions = {}
     }
     throw new StoreUnavailableError(`cannot open ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** Durability and cache settings every connection uses: WAL, fsync on every commit, a 64 MiB page cache. */
+export function applyConnectionSettings(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
 }
 
 function checkIsStewardDatabase(db: Database.Database, path: string): void {

@@ -1,22 +1,13 @@
 /**
- * The embedded store: better-sqlite3 in WAL mode with synchronous=FULL and group commit. Reads run at once;
- * writes join the next group transaction (one fsync for all writes of an event-loop turn). One file holds the
- * whole query set of the store, since every write shares the fencing and event helpers below.
+ * The embedded store: better-sqlite3 in WAL mode with synchronous=FULL, on a thread of its own. Calls made while a
+ * batch is committing are gathered into the next batch, which commits as one transaction with one fsync (group
+ * commit); every call resolves only after its batch is on disk.
  */
-import type Database from 'better-sqlite3';
-import {
-  IllegalTransitionError,
-  LeaseLostError,
-  QueueFullError,
-  RunFinishedError,
-  RunNotFoundError,
-  StepAlreadyRecordedError,
-  StewardError,
-  StoreCorruptError,
-  StoreUnavailableError,
-  type SerializedError,
-} from '../../errors.js';
-import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type RunStatus, type StepRecord } from '../../domain/run.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { reviveError, StoreUnavailableError, type SerializedError } from '../../errors.js';
+import type { EventRecord, Lease, RunRecord, StepRecord } from '../../domain/run.js';
 import type {
   CancelResult,
   ClaimRequest,
@@ -36,82 +27,129 @@ import type {
   StoreNotice,
   Suspension,
 } from '../store.js';
-import { GroupCommit } from './group-commit.js';
+import type { BatchOutcome, Call } from './group-commit.js';
 import { openSqliteDatabase, type SqliteOpenOptions } from './open.js';
-import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from './rows.js';
+import type { SqliteOperations } from './operations.js';
+import type { ThreadReply, ThreadRequest } from './thread.js';
 
-const TERMINAL_JSON = JSON.stringify([...TERMINAL_STATUSES]);
+/** Calls that, gathered in one turn, are sent without waiting for the turn to end. */
+const EARLY_BATCH = 256;
+/** The most calls one transaction takes, to bound the latency of the calls behind it. */
+const MAX_BATCH = 4096;
 
-interface FenceRow {
-  status: string;
-  lease_owner: string | null;
-  lease_epoch: number;
-  cancel_requested: number;
-  deadline_at: number | null;
-  parent_id: string | null;
-  queue: string;
+interface PendingCall {
+  call: Call;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
 }
 
-interface QueueRow {
-  name: string;
-  concurrency: number | null;
-  max_queued: number | null;
-  queued: number;
-  running: number;
-}
+type OpArgs<K extends keyof SqliteOperations> = SqliteOperations[K] extends (notices: StoreNotice[], ...args: infer A) => unknown ? A : never;
+type OpResult<K extends keyof SqliteOperations> = SqliteOperations[K] extends (...args: never[]) => infer R ? R : never;
 
-/** Encodes a listing cursor (the last row's seq). */
-function encodeCursor(seq: number): string {
-  return Buffer.from(`s:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const seq = text.startsWith('s:') ? Number(text.slice(2)) : NaN;
-  if (!Number.isSafeInteger(seq)) {
-    throw new StewardError('STEWARD_VALIDATION', `cursor "${cursor}" is not one this store issued: pass the nextCursor of a previous page`);
-  }
-  return seq;
+/** Starts the thread from the compiled JavaScript, or from the TypeScript source (through tsx) when running from source. */
+function startThread(workerData: unknown): Worker {
+  const js = new URL('./thread.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData });
+  const ts = new URL('./thread.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); })`;
+  return new Worker(boot, { eval: true, workerData });
 }
 
 /** The embedded SQLite store. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly location: string;
-  private readonly db: Database.Database;
-  private readonly writes: GroupCommit;
+  private readonly thread: Worker;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
+  private queue: PendingCall[] = [];
+  private inFlight: PendingCall[] | null = null;
+  private nextId = 1;
   private closed = false;
-  private readonly q: ReturnType<typeof prepare>;
+  private closing: Promise<void> | null = null;
+  private failure: Error | null = null;
 
-  private constructor(file: string, db: Database.Database) {
+  private constructor(file: string, busyTimeoutMs: number) {
     this.location = file;
-    this.db = db;
-    this.q = prepare(db);
-    this.writes = new GroupCommit(db, mapSqliteError, (notices) => this.publish(notices));
+    this.thread = startThread({ file, busyTimeoutMs });
+    this.thread.on('message', (message: ThreadReply) => this.onReply(JSON.parse(message.outcome) as BatchOutcome));
+    this.thread.on('error', (error) => this.onThreadDeath(error));
+    this.thread.on('exit', (code) => {
+      if (!this.closed) this.onThreadDeath(new Error(`the SQLite thread exited with code ${code}`));
+    });
+    // the thread must not keep the process alive on its own; pending calls do
+    this.thread.unref();
   }
 
-  /** Opens the database file, creating and migrating it as needed. */
+  /**
+   * Opens the database file: checks the location, refuses files that are not Steward databases or are newer,
+   * applies migrations, then hands the connection over to the database thread.
+   */
   static open(file: string, options: SqliteOpenOptions = {}): SqliteStore {
-    return new SqliteStore(file, openSqliteDatabase(file, options));
+    openSqliteDatabase(file, options).close();
+    return new SqliteStore(file, options.busyTimeoutMs ?? 5000);
   }
 
-  private publish(notices: StoreNotice[]): void {
-    for (const notice of notices) for (const listener of this.listeners) listener(notice);
+  private call<K extends keyof SqliteOperations>(op: K, ...args: OpArgs<K>): Promise<OpResult<K>> {
+    if (this.closed || this.closing) return Promise.reject(new StoreUnavailableError(`store ${this.location} is closed`));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ call: { op, args }, resolve: resolve as (value: unknown) => void, reject });
+      if (this.inFlight !== null) return;
+      // a burst of calls in one turn starts committing before the turn ends
+      if (this.queue.length >= EARLY_BATCH) this.send();
+      else this.schedule();
+    });
   }
 
-  private write<T>(fn: (notices: StoreNotice[]) => T): Promise<T> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError(`store ${this.location} is closed`));
-    return this.writes.run(fn);
+  private scheduled = false;
+
+  /** Sends at the end of this turn, so that the calls of one turn share a batch. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.thread.ref();
+    setImmediate(() => {
+      this.scheduled = false;
+      this.send();
+    });
   }
 
-  private read<T>(fn: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError(`store ${this.location} is closed`));
-    try {
-      return Promise.resolve(fn());
-    } catch (error) {
-      return Promise.reject(mapSqliteError(error));
+  private send(): void {
+    if (this.inFlight !== null || this.queue.length === 0) return;
+    const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.splice(0, MAX_BATCH);
+    if (batch === this.queue) this.queue = [];
+    this.inFlight = batch;
+    // one JSON string crosses the thread boundary faster than a structured clone of many small objects
+    const request: ThreadRequest = { id: this.nextId++, calls: JSON.stringify(batch.map((p) => p.call)) };
+    this.thread.postMessage(request);
+  }
+
+  private onReply(outcome: BatchOutcome): void {
+    const batch = this.inFlight ?? [];
+    this.inFlight = null;
+    // the next batch goes out before this one's callers run, so the thread never waits on the main thread
+    if (this.queue.length > 0) this.send();
+    else this.thread.unref();
+    if (!outcome.ok) {
+      const error = reviveError(outcome.error);
+      for (const p of batch) p.reject(error);
+      return;
     }
+    batch.forEach((p, i) => {
+      const result = outcome.outcomes[i];
+      if (result?.ok) p.resolve(result.value);
+      else p.reject(reviveError(result?.error ?? missingOutcome()));
+    });
+    for (const notice of outcome.notices) for (const listener of this.listeners) listener(notice);
+  }
+
+  private onThreadDeath(error: Error): void {
+    if (this.failure) return;
+    this.failure = new StoreUnavailableError(`the SQLite thread of ${this.location} stopped: ${error.message}`, { cause: error });
+    const all = [...(this.inFlight ?? []), ...this.queue];
+    this.inFlight = null;
+    this.queue = [];
+    for (const p of all) p.reject(this.failure);
   }
 
   subscribe(listener: (notice: StoreNotice) => void): () => void {
@@ -119,504 +157,90 @@ export class SqliteStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.writes.flush();
-    this.closed = true;
-    this.listeners.clear();
-    this.db.close();
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      // let everything already asked for commit first
+      while ((this.inFlight !== null || this.queue.length > 0) && !this.failure) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.closed = true;
+      this.listeners.clear();
+      if (!this.failure) {
+        this.thread.ref();
+        const closed = new Promise<void>((resolve) => this.thread.once('exit', () => resolve()));
+        this.thread.postMessage({ id: this.nextId++, close: true } satisfies ThreadRequest);
+        await closed;
+      }
+    })();
+    return this.closing;
   }
-
-  // ---- queues
 
   configureQueues(queues: readonly QueueSettings[]): Promise<void> {
-    return this.write(() => {
-      for (const queue of queues) this.q.upsertQueue.run(queue.name, queue.concurrency, queue.maxQueued);
-    });
+    return this.call('configureQueues', queues);
   }
-
   getQueue(name: string): Promise<QueueState | null> {
-    return this.read(() => {
-      const row = this.q.queue.get(name) as QueueRow | undefined;
-      return row
-        ? { name: row.name, concurrency: row.concurrency, maxQueued: row.max_queued, queued: row.queued, running: row.running }
-        : null;
-    });
+    return this.call('getQueue', name);
   }
-
-  // ---- runs
-
   createRun(run: NewRun): Promise<CreateRunResult> {
-    return this.write((notices) => this.insertRun(run, notices, true));
+    return this.call('createRun', run);
   }
-
-  private insertRun(run: NewRun, notices: StoreNotice[], enforceMaxQueued: boolean): CreateRunResult {
-    if (run.idempotencyKey !== null) {
-      const existing = this.q.runByKey.get(run.idempotencyKey) as RunRow | undefined;
-      if (existing) return { run: toRun(existing), created: false };
-    }
-    if (enforceMaxQueued && run.status === 'queued') {
-      const queue = this.q.queue.get(run.queue) as QueueRow | undefined;
-      if (queue && queue.max_queued !== null && queue.queued >= queue.max_queued) throw new QueueFullError(run.queue, queue.max_queued);
-    }
-    const deadline = run.timeoutMs === null ? null : run.createdAt + run.timeoutMs;
-    this.q.insertRun.run(
-      run.id,
-      run.workflow,
-      run.workflowVersion,
-      run.inputJson,
-      run.status,
-      run.mode,
-      run.autonomy,
-      run.subject,
-      run.goal,
-      run.idempotencyKey,
-      run.queue,
-      run.priority,
-      run.parentId,
-      run.status === 'queued' ? run.runnableAt : null,
-      run.timeoutMs,
-      deadline,
-      run.createdAt,
-      run.createdAt,
-    );
-    if (run.status === 'queued') notices.push({ type: 'runnable', queue: run.queue, at: run.runnableAt });
-    notices.push({ type: 'events' });
-    return { run: toRun(this.q.runById.get(run.id) as RunRow), created: true };
-  }
-
   getRun(id: string): Promise<RunRecord | null> {
-    return this.read(() => {
-      const row = this.q.runById.get(id) as RunRow | undefined;
-      return row ? toRun(row) : null;
-    });
+    return this.call('getRun', id);
   }
-
   listRuns(filter: RunFilter): Promise<RunPage> {
-    return this.read(() => {
-      const statuses = filter.status === undefined ? null : JSON.stringify(Array.isArray(filter.status) ? filter.status : [filter.status]);
-      const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor);
-      const rows = this.q.listRuns.all(
-        statuses,
-        filter.workflow ?? null,
-        filter.queue ?? null,
-        filter.parentId ?? null,
-        before,
-        filter.limit + 1,
-      ) as RunRow[];
-      const page = rows.slice(0, filter.limit);
-      const last = page[page.length - 1];
-      return { runs: page.map(toRun), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.seq) : null };
-    });
+    return this.call('listRuns', filter);
   }
-
   listSteps(runId: string): Promise<StepRecord[]> {
-    return this.read(() => (this.q.steps.all(runId) as StepRow[]).map(toStep));
+    return this.call('listSteps', runId);
   }
-
   readEvents(query: EventQuery): Promise<EventRecord[]> {
-    return this.read(() => {
-      const rows =
-        query.runId === undefined
-          ? (this.q.events.all(query.after, query.limit) as EventRow[])
-          : (this.q.runEvents.all(query.runId, query.after, query.limit) as EventRow[]);
-      return rows.map(toEvent);
-    });
+    return this.call('readEvents', query);
   }
-
-  // ---- workers
-
   claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
-    return this.write((notices) => {
-      const claimed: ClaimedRun[] = [];
-      const workflows = JSON.stringify(request.workflows);
-      const expiresAt = request.now + request.leaseMs;
-      for (const queueName of request.queues) {
-        const wanted = request.limit - claimed.length;
-        if (wanted <= 0) break;
-        const queue = this.q.queue.get(queueName) as QueueRow | undefined;
-        let slots = queue && queue.concurrency !== null ? Math.max(0, queue.concurrency - queue.running) : Infinity;
-        const candidates = this.q.claimable.all(queueName, request.now, workflows, wanted + 16) as Array<{ id: string; status: string; lease_owner: string | null }>;
-        for (const candidate of candidates) {
-          if (claimed.length >= request.limit) break;
-          if (candidate.status === 'running') {
-            // an expired lease: take the run over; it already counts against the queue's concurrency
-            const changed = this.q.reclaim.run(request.owner, expiresAt, expiresAt, request.now, candidate.id, request.now).changes;
-            if (changed === 0) continue;
-            this.q.insertEvent.run(candidate.id, 'run.reclaimed', JSON.stringify({ from: candidate.lease_owner, to: request.owner }), request.now);
-          } else {
-            if (slots <= 0) continue;
-            const changed = this.q.claim.run(request.owner, expiresAt, expiresAt, request.now, request.now, candidate.id).changes;
-            if (changed === 0) continue;
-            slots -= 1;
-          }
-          const row = this.q.runById.get(candidate.id) as RunRow;
-          claimed.push({
-            run: toRun(row),
-            lease: { runId: row.id, owner: request.owner, epoch: row.lease_epoch },
-            steps: (this.q.steps.all(row.id) as StepRow[]).map(toStep),
-          });
-        }
-      }
-      if (claimed.length > 0) notices.push({ type: 'events' });
-      return claimed;
-    });
+    return this.call('claimRuns', request);
   }
-
-  nextRunnableAt(queues: readonly string[], _workflows: readonly string[]): Promise<number | null> {
-    return this.read(() => {
-      let next: number | null = null;
-      for (const queue of queues) {
-        const at = this.q.nextRunnable.pluck().get(queue) as number | null | undefined;
-        if (at !== null && at !== undefined && (next === null || at < next)) next = at;
-      }
-      return next;
-    });
+  nextRunnableAt(queues: readonly string[], workflows: readonly string[]): Promise<number | null> {
+    return this.call('nextRunnableAt', queues, workflows);
   }
-
   renewLeases(owner: string, leases: readonly Lease[], leaseMs: number, now: number): Promise<LeaseRenewal> {
-    return this.write(() => {
-      const lost: string[] = [];
-      const cancelRequested: string[] = [];
-      const expiresAt = now + leaseMs;
-      for (const lease of leases) {
-        const changed = this.q.renew.run(expiresAt, expiresAt, lease.runId, owner, lease.epoch).changes;
-        if (changed === 0) lost.push(lease.runId);
-        else if ((this.q.cancelFlag.pluck().get(lease.runId) as number) === 1) cancelRequested.push(lease.runId);
-      }
-      return { lost, cancelRequested };
-    });
+    return this.call('renewLeases', owner, leases, leaseMs, now);
   }
-
-  /** Refuses the write unless `lease` is still the run's current lease. */
-  private fence(lease: Lease): FenceRow {
-    const row = this.q.fence.get(lease.runId) as FenceRow | undefined;
-    if (!row || row.lease_owner !== lease.owner || row.lease_epoch !== lease.epoch || row.status !== 'running') {
-      throw new LeaseLostError(lease.runId, lease.epoch);
-    }
-    return row;
-  }
-
   releaseRun(lease: Lease, now: number): Promise<void> {
-    return this.write((notices) => {
-      const row = this.fence(lease);
-      this.q.release.run(now, now, lease.runId);
-      notices.push({ type: 'runnable', queue: row.queue, at: now }, { type: 'events' });
-    });
+    return this.call('releaseRun', lease, now);
   }
-
-  private upsertStep(runId: string, step: StepWrite): void {
-    const changed = this.q.upsertStep.run(
-      runId,
-      step.seq,
-      step.kind,
-      step.name,
-      step.status,
-      step.attempts,
-      step.resultJson,
-      step.error === null ? null : JSON.stringify(step.error),
-      step.wakeAt,
-      step.startedAt,
-      step.finishedAt,
-    ).changes;
-    if (changed === 0) throw new StepAlreadyRecordedError(runId, step.seq);
-    this.q.insertEvent.run(
-      runId,
-      `step.${step.status}`,
-      JSON.stringify({ seq: step.seq, kind: step.kind, name: step.name, attempts: step.attempts }),
-      step.finishedAt ?? step.startedAt,
-    );
-  }
-
   recordStep(lease: Lease, step: StepWrite): Promise<void> {
-    return this.write((notices) => {
-      this.fence(lease);
-      this.upsertStep(lease.runId, step);
-      notices.push({ type: 'events' });
-    });
+    return this.call('recordStep', lease, step);
   }
-
-  private suspend(lease: Lease, row: FenceRow, suspension: Suspension, notices: StoreNotice[]): void {
-    if (suspension.step) this.upsertStep(lease.runId, suspension.step);
-    let at = suspension.runnableAt;
-    if (row.deadline_at !== null && (at === null || row.deadline_at < at)) at = row.deadline_at;
-    // a cancel asked for while the run was executing must not sleep with it
-    if (row.cancel_requested === 1) at = suspension.now;
-    this.q.suspend.run(suspension.kind, suspension.ref, at, suspension.now, lease.runId);
-    if (at !== null) notices.push({ type: 'runnable', queue: row.queue, at });
-    notices.push({ type: 'events' });
-  }
-
   suspendRun(lease: Lease, suspension: Suspension): Promise<void> {
-    return this.write((notices) => this.suspend(lease, this.fence(lease), suspension, notices));
+    return this.call('suspendRun', lease, suspension);
   }
-
   finishRun(lease: Lease, outcome: RunOutcome, now: number): Promise<void> {
-    return this.write((notices) => {
-      const row = this.fence(lease);
-      this.finish(lease.runId, row, outcome, now, notices);
-    });
+    return this.call('finishRun', lease, outcome, now);
   }
-
-  private finish(runId: string, row: FenceRow, outcome: RunOutcome, now: number, notices: StoreNotice[]): void {
-    const output = outcome.status === 'succeeded' ? outcome.outputJson : null;
-    const error = outcome.status === 'succeeded' ? null : outcome.error === null ? null : JSON.stringify(outcome.error);
-    this.q.finish.run(outcome.status, output, error, now, now, runId);
-    if (row.parent_id !== null) {
-      const parent = this.q.wakeParent.get(now, now, row.parent_id, runId) as { queue: string } | undefined;
-      if (parent) notices.push({ type: 'runnable', queue: parent.queue, at: now });
-    }
-    notices.push({ type: 'finished', runId, status: outcome.status }, { type: 'events' });
-  }
-
   consumeSignal(
     lease: Lease,
     wait: { seq: number; name: string; deadline: number | null; startedAt: number; now: number },
   ): Promise<SignalConsumption> {
-    return this.write((notices): SignalConsumption => {
-      const row = this.fence(lease);
-      const signal = this.q.pendingSignal.get(lease.runId, wait.name) as { id: number; payload: string } | undefined;
-      if (signal) {
-        this.q.consumeSignal.run(wait.seq, signal.id);
-        this.upsertStep(lease.runId, {
-          seq: wait.seq,
-          kind: 'signal',
-          name: wait.name,
-          status: 'completed',
-          attempts: 1,
-          resultJson: signal.payload,
-          error: null,
-          wakeAt: wait.deadline,
-          startedAt: wait.startedAt,
-          finishedAt: wait.now,
-        });
-        notices.push({ type: 'events' });
-        return { kind: 'received', payload: JSON.parse(signal.payload) as unknown };
-      }
-      if (wait.deadline !== null && wait.now >= wait.deadline) return { kind: 'timed_out' };
-      const existing = this.q.stepStatus.pluck().get(lease.runId, wait.seq) as string | undefined;
-      this.suspend(
-        lease,
-        row,
-        {
-          kind: 'signal',
-          ref: wait.name,
-          runnableAt: wait.deadline,
-          now: wait.now,
-          step:
-            existing === 'waiting'
-              ? null
-              : {
-                  seq: wait.seq,
-                  kind: 'signal',
-                  name: wait.name,
-                  status: 'waiting',
-                  attempts: 1,
-                  resultJson: null,
-                  error: null,
-                  wakeAt: wait.deadline,
-                  startedAt: wait.startedAt,
-                  finishedAt: null,
-                },
-        },
-        notices,
-      );
-      return { kind: 'suspended' };
-    });
+    return this.call('consumeSignal', lease, wait);
   }
-
   startChild(lease: Lease, child: NewRun, step: StepWrite): Promise<RunRecord> {
-    return this.write((notices) => {
-      const row = this.fence(lease);
-      const { run } = this.insertRun(child, notices, false);
-      const existing = this.q.stepStatus.pluck().get(lease.runId, step.seq) as string | undefined;
-      const done = TERMINAL_STATUSES.has(run.status);
-      this.suspend(
-        lease,
-        row,
-        { kind: 'child', ref: run.id, runnableAt: done ? step.startedAt : null, now: step.startedAt, step: existing === 'waiting' ? null : step },
-        notices,
-      );
-      return run;
-    });
+    return this.call('startChild', lease, child, step);
   }
-
-  // ---- clients
-
   sendSignal(runId: string, name: string, payloadJson: string, now: number): Promise<void> {
-    return this.write((notices) => {
-      const row = this.q.fence.get(runId) as FenceRow | undefined;
-      if (!row) throw new RunNotFoundError(runId);
-      if (TERMINAL_STATUSES.has(row.status as RunStatus)) throw new RunFinishedError(runId, row.status);
-      this.q.insertSignal.run(runId, name, payloadJson, now);
-      this.q.insertEvent.run(runId, 'signal.received', JSON.stringify({ name }), now);
-      const woken = this.q.wakeForSignal.run(now, now, runId, name).changes;
-      if (woken > 0) notices.push({ type: 'runnable', queue: row.queue, at: now });
-      notices.push({ type: 'events' });
-    });
+    return this.call('sendSignal', runId, name, payloadJson, now);
   }
-
   requestCancel(runId: string, reason: SerializedError, now: number): Promise<CancelResult> {
-    return this.write((notices) => this.cancel(runId, reason, now, notices));
+    return this.call('requestCancel', runId, reason, now);
   }
-
-  private cancel(runId: string, reason: SerializedError, now: number, notices: StoreNotice[]): CancelResult {
-    const row = this.q.fence.get(runId) as FenceRow | undefined;
-    if (!row) throw new RunNotFoundError(runId);
-    const status = row.status as RunStatus;
-    if (TERMINAL_STATUSES.has(status)) return { status, alreadyEnded: true };
-    for (const child of this.q.openChildren.pluck().all(runId, TERMINAL_JSON) as string[]) this.cancel(child, reason, now, notices);
-    if (status === 'running' || status === 'compensating') {
-      if (row.cancel_requested === 0) {
-        this.q.flagCancel.run(now, runId);
-        this.q.insertEvent.run(runId, 'run.cancel_requested', JSON.stringify({ reason: reason.message }), now);
-        notices.push({ type: 'cancel_requested', runId }, { type: 'events' });
-      }
-      return { status, alreadyEnded: false };
-    }
-    this.finish(runId, row, { status: 'cancelled', error: reason }, now, notices);
-    return { status: 'cancelled', alreadyEnded: false };
-  }
-
-  // ---- schedules
-
   claimScheduleTick(name: string, cron: string, workflow: string, tickAt: number, now: number): Promise<boolean> {
-    return this.write(() => {
-      this.q.upsertSchedule.run(name, cron, workflow, now);
-      return this.q.tickSchedule.run(tickAt, now, name, tickAt).changes > 0;
-    });
+    return this.call('claimScheduleTick', name, cron, workflow, tickAt, now);
   }
-
   lastScheduleTick(name: string): Promise<number | null> {
-    return this.read(() => (this.q.scheduleTick.pluck().get(name) as number | null | undefined) ?? null);
+    return this.call('lastScheduleTick', name);
   }
 }
 
-/** Prepares every statement of the store once. */
-function prepare(db: Database.Database) {
-  return {
-    upsertQueue: db.prepare(
-      `INSERT INTO queues (name, concurrency, max_queued) VALUES (?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency, max_queued = excluded.max_queued`,
-    ),
-    queue: db.prepare('SELECT name, concurrency, max_queued, queued, running FROM queues WHERE name = ?'),
-    runById: db.prepare('SELECT * FROM runs WHERE id = ?'),
-    runByKey: db.prepare('SELECT * FROM runs WHERE idempotency_key = ?'),
-    insertRun: db.prepare(
-      `INSERT INTO runs (id, workflow, workflow_version, input, status, mode, autonomy, subject, goal, idempotency_key,
-         queue, priority, parent_id, runnable_at, timeout_ms, deadline_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    listRuns: db.prepare(
-      `SELECT * FROM runs
-       WHERE (?1 IS NULL OR status IN (SELECT value FROM json_each(?1)))
-         AND (?2 IS NULL OR workflow = ?2)
-         AND (?3 IS NULL OR queue = ?3)
-         AND (?4 IS NULL OR parent_id = ?4)
-         AND (?5 IS NULL OR seq < ?5)
-       ORDER BY seq DESC LIMIT ?6`,
-    ),
-    steps: db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY seq'),
-    stepStatus: db.prepare('SELECT status FROM steps WHERE run_id = ? AND seq = ?'),
-    events: db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
-    runEvents: db.prepare('SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?'),
-    insertEvent: db.prepare('INSERT INTO events (run_id, type, data, created_at) VALUES (?, ?, ?, ?)'),
-    claimable: db.prepare(
-      `SELECT id, status, lease_owner FROM runs
-       WHERE queue = ? AND runnable_at IS NOT NULL AND runnable_at <= ?
-         AND status IN ('queued', 'waiting', 'running')
-         AND workflow IN (SELECT value FROM json_each(?))
-       ORDER BY priority DESC, seq LIMIT ?`,
-    ),
-    claim: db.prepare(
-      `UPDATE runs SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
-         runnable_at = ?, claims = claims + 1, started_at = coalesce(started_at, ?), updated_at = ?
-       WHERE id = ? AND status IN ('queued', 'waiting')`,
-    ),
-    reclaim: db.prepare(
-      `UPDATE runs SET lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?, runnable_at = ?,
-         claims = claims + 1, updated_at = ?
-       WHERE id = ? AND status = 'running' AND lease_expires_at <= ?`,
-    ),
-    nextRunnable: db.prepare('SELECT min(runnable_at) FROM runs WHERE queue = ? AND runnable_at IS NOT NULL'),
-    renew: db.prepare(
-      `UPDATE runs SET lease_expires_at = ?, runnable_at = ?
-       WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'`,
-    ),
-    cancelFlag: db.prepare('SELECT cancel_requested FROM runs WHERE id = ?'),
-    fence: db.prepare(
-      'SELECT status, lease_owner, lease_epoch, cancel_requested, deadline_at, parent_id, queue FROM runs WHERE id = ?',
-    ),
-    release: db.prepare(
-      `UPDATE runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, runnable_at = ?, updated_at = ?
-       WHERE id = ?`,
-    ),
-    upsertStep: db.prepare(
-      `INSERT INTO steps (run_id, seq, kind, name, status, attempts, result, error, wake_at, started_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, seq) DO UPDATE SET
-         status = excluded.status, attempts = excluded.attempts, result = excluded.result, error = excluded.error,
-         wake_at = excluded.wake_at, finished_at = excluded.finished_at
-       WHERE steps.status IN ('retrying', 'waiting') AND steps.kind = excluded.kind AND steps.name = excluded.name`,
-    ),
-    suspend: db.prepare(
-      `UPDATE runs SET status = 'waiting', wait_kind = ?, wait_ref = ?, runnable_at = ?, lease_owner = NULL,
-         lease_expires_at = NULL, updated_at = ?
-       WHERE id = ?`,
-    ),
-    finish: db.prepare(
-      `UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ?, updated_at = ?, runnable_at = NULL,
-         lease_owner = NULL, lease_expires_at = NULL, wait_kind = NULL, wait_ref = NULL
-       WHERE id = ?`,
-    ),
-    wakeParent: db.prepare(
-      `UPDATE runs SET runnable_at = ?, updated_at = ?
-       WHERE id = ? AND status = 'waiting' AND wait_kind = 'child' AND wait_ref = ?
-       RETURNING queue`,
-    ),
-    pendingSignal: db.prepare(
-      'SELECT id, payload FROM signals WHERE run_id = ? AND name = ? AND consumed_seq IS NULL ORDER BY id LIMIT 1',
-    ),
-    consumeSignal: db.prepare('UPDATE signals SET consumed_seq = ? WHERE id = ?'),
-    insertSignal: db.prepare('INSERT INTO signals (run_id, name, payload, created_at) VALUES (?, ?, ?, ?)'),
-    wakeForSignal: db.prepare(
-      `UPDATE runs SET runnable_at = ?, updated_at = ?
-       WHERE id = ? AND status = 'waiting' AND wait_kind = 'signal' AND wait_ref = ?`,
-    ),
-    openChildren: db.prepare(
-      'SELECT id FROM runs WHERE parent_id = ? AND status NOT IN (SELECT value FROM json_each(?))',
-    ),
-    flagCancel: db.prepare('UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ?'),
-    upsertSchedule: db.prepare(
-      `INSERT INTO schedules (name, cron, workflow, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, workflow = excluded.workflow`,
-    ),
-    tickSchedule: db.prepare(
-      'UPDATE schedules SET last_tick_at = ?, updated_at = ? WHERE name = ? AND (last_tick_at IS NULL OR last_tick_at < ?)',
-    ),
-    scheduleTick: db.prepare('SELECT last_tick_at FROM schedules WHERE name = ?'),
-  };
-}
-
-/** Maps a SQLite error to the Steward error a caller can act on. */
-export function mapSqliteError(error: unknown): unknown {
-  if (error instanceof StewardError) return error;
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (message.includes('STEWARD_ILLEGAL_TRANSITION')) {
-    return new IllegalTransitionError('the store refused a run status change that the run lifecycle does not allow');
-  }
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
-    return new StoreCorruptError(`the database is corrupt (${message}): restore it from a backup`, { cause: error });
-  }
-  if (code === 'SQLITE_FULL') return new StoreUnavailableError(`the disk is full (${message}): free space and retry`, { cause: error });
-  if (code === 'SQLITE_BUSY') {
-    return new StoreUnavailableError(`the database is locked by another process (${message}): retry, or stop the other writer`, {
-      cause: error,
-    });
-  }
-  if (code?.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY') {
-    return new StoreUnavailableError(`the database cannot be written (${message})`, { cause: error });
-  }
-  return error;
+function missingOutcome(): SerializedError {
+  return { code: 'STEWARD_STORE_UNAVAILABLE', name: 'StoreUnavailableError', message: 'the SQLite thread answered without an outcome' };
 }

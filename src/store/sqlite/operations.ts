@@ -1,0 +1,603 @@
+/**
+ * The query set of the embedded store. One file holds it, since every write shares the fencing, step and event
+ * helpers below. It runs on the database thread (see thread.ts); the Store facade is sqlite-store.ts.
+ */
+import type Database from 'better-sqlite3';
+import {
+  IllegalTransitionError,
+  LeaseLostError,
+  QueueFullError,
+  RunFinishedError,
+  RunNotFoundError,
+  StepAlreadyRecordedError,
+  StewardError,
+  StoreCorruptError,
+  StoreUnavailableError,
+  type SerializedError,
+} from '../../errors.js';
+import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type RunStatus, type StepRecord } from '../../domain/run.js';
+import type {
+  CancelResult,
+  ClaimRequest,
+  ClaimedRun,
+  CreateRunResult,
+  EventQuery,
+  LeaseRenewal,
+  NewRun,
+  QueueSettings,
+  QueueState,
+  RunFilter,
+  RunOutcome,
+  RunPage,
+  SignalConsumption,
+  StepWrite,
+  StoreNotice,
+  Suspension,
+} from '../store.js';
+import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from './rows.js';
+
+const TERMINAL_JSON = JSON.stringify([...TERMINAL_STATUSES]);
+
+interface FenceRow {
+  status: string;
+  lease_owner: string | null;
+  lease_epoch: number;
+  cancel_requested: number;
+  deadline_at: number | null;
+  parent_id: string | null;
+  queue: string;
+}
+
+interface QueueRow {
+  name: string;
+  concurrency: number | null;
+  max_queued: number | null;
+  queued: number;
+  running: number;
+}
+
+/** Encodes a listing cursor (the last row's seq). */
+function encodeCursor(seq: number): string {
+  return Buffer.from(`s:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const seq = text.startsWith('s:') ? Number(text.slice(2)) : NaN;
+  if (!Number.isSafeInteger(seq)) {
+    throw new StewardError('STEWARD_VALIDATION', `cursor "${cursor}" is not one this store issued: pass the nextCursor of a previous page`);
+  }
+  return seq;
+}
+
+/**
+ * The store's operations, run synchronously inside a group transaction on the database thread. Every method takes
+ * the batch's notice list first; the facade calls them by name.
+ */
+export class SqliteOperations {
+  private readonly q: ReturnType<typeof prepare>;
+
+  constructor(db: Database.Database) {
+    this.q = prepare(db);
+  }
+
+  // ---- queues
+
+  configureQueues(_notices: StoreNotice[], queues: readonly QueueSettings[]): void {
+    for (const queue of queues) this.q.upsertQueue.run(queue.name, queue.concurrency, queue.maxQueued);
+  }
+
+  getQueue(_notices: StoreNotice[], name: string): QueueState | null {
+    const row = this.q.queue.get(name) as QueueRow | undefined;
+    return row
+      ? { name: row.name, concurrency: row.concurrency, maxQueued: row.max_queued, queued: row.queued, running: row.running }
+      : null;
+  }
+
+  // ---- runs
+
+  createRun(notices: StoreNotice[], run: NewRun): CreateRunResult {
+    return this.insertRun(run, notices, true);
+  }
+
+  private insertRun(run: NewRun, notices: StoreNotice[], enforceMaxQueued: boolean): CreateRunResult {
+    if (run.idempotencyKey !== null) {
+      const existing = this.q.runByKey.get(run.idempotencyKey) as RunRow | undefined;
+      if (existing) return { run: toRun(existing), created: false };
+    }
+    if (enforceMaxQueued && run.status === 'queued') {
+      const queue = this.q.queue.get(run.queue) as QueueRow | undefined;
+      if (queue && queue.max_queued !== null && queue.queued >= queue.max_queued) throw new QueueFullError(run.queue, queue.max_queued);
+    }
+    const deadline = run.timeoutMs === null ? null : run.createdAt + run.timeoutMs;
+    this.q.insertRun.run(
+      run.id,
+      run.workflow,
+      run.workflowVersion,
+      run.inputJson,
+      run.status,
+      run.mode,
+      run.autonomy,
+      run.subject,
+      run.goal,
+      run.idempotencyKey,
+      run.queue,
+      run.priority,
+      run.parentId,
+      run.status === 'queued' ? run.runnableAt : null,
+      run.timeoutMs,
+      deadline,
+      run.createdAt,
+      run.createdAt,
+    );
+    if (run.status === 'queued') notices.push({ type: 'runnable', queue: run.queue, at: run.runnableAt });
+    notices.push({ type: 'events' });
+    return { run: newRunRecord(run, deadline), created: true };
+  }
+
+  getRun(_notices: StoreNotice[], id: string): RunRecord | null {
+    const row = this.q.runById.get(id) as RunRow | undefined;
+    return row ? toRun(row) : null;
+  }
+
+  listRuns(_notices: StoreNotice[], filter: RunFilter): RunPage {
+    const statuses = filter.status === undefined ? null : JSON.stringify(Array.isArray(filter.status) ? filter.status : [filter.status]);
+    const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor);
+    const rows = this.q.listRuns.all(
+      statuses,
+      filter.workflow ?? null,
+      filter.queue ?? null,
+      filter.parentId ?? null,
+      before,
+      filter.limit + 1,
+    ) as RunRow[];
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return { runs: page.map(toRun), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  listSteps(_notices: StoreNotice[], runId: string): StepRecord[] {
+    return (this.q.steps.all(runId) as StepRow[]).map(toStep);
+  }
+
+  readEvents(_notices: StoreNotice[], query: EventQuery): EventRecord[] {
+    const rows =
+      query.runId === undefined
+        ? (this.q.events.all(query.after, query.limit) as EventRow[])
+        : (this.q.runEvents.all(query.runId, query.after, query.limit) as EventRow[]);
+    return rows.map(toEvent);
+  }
+
+  // ---- workers
+
+  claimRuns(notices: StoreNotice[], request: ClaimRequest): ClaimedRun[] {
+    const claimed: ClaimedRun[] = [];
+    const workflows = JSON.stringify(request.workflows);
+    const queues = JSON.stringify(request.queues);
+    const expiresAt = request.now + request.leaseMs;
+    // runs whose worker died: take them over; they already count against their queue's concurrency
+    const expired = this.q.expiredLeases.all(request.now, queues, workflows, request.limit) as Array<{ id: string; lease_owner: string | null }>;
+    for (const run of expired) {
+      const row = this.q.reclaim.get(request.owner, expiresAt, request.now, run.id, request.now) as RunRow | undefined;
+      if (!row) continue;
+      this.q.insertEvent.run(run.id, 'run.reclaimed', JSON.stringify({ from: run.lease_owner, to: request.owner }), request.now);
+      claimed.push(this.claimed(row, request.owner));
+    }
+    for (const queueName of request.queues) {
+      const wanted = request.limit - claimed.length;
+      if (wanted <= 0) break;
+      const queue = this.q.queue.get(queueName) as QueueRow | undefined;
+      const slots = queue && queue.concurrency !== null ? Math.max(0, queue.concurrency - queue.running) : wanted;
+      const limit = Math.min(wanted, slots);
+      if (limit <= 0) continue;
+      const rows = this.q.claimable.all(queueName, request.now, workflows, limit) as RunRow[];
+      if (rows.length === 0) continue;
+      this.q.claim.run(request.owner, expiresAt, request.now, request.now, JSON.stringify(rows.map((r) => r.seq)));
+      for (const row of rows) {
+        // the row as the claim above left it, without reading it back
+        row.status = 'running';
+        row.lease_owner = request.owner;
+        row.lease_epoch += 1;
+        row.lease_expires_at = expiresAt;
+        row.runnable_at = null;
+        row.claims += 1;
+        row.started_at ??= request.now;
+        row.updated_at = request.now;
+        claimed.push(this.claimed(row, request.owner));
+      }
+    }
+    if (claimed.length > 0) notices.push({ type: 'events' });
+    return claimed;
+  }
+
+  private claimed(row: RunRow, owner: string): ClaimedRun {
+    return {
+      run: toRun(row),
+      lease: { runId: row.id, owner, epoch: row.lease_epoch },
+      // a run claimed for the first time has no history yet
+      steps: row.claims === 1 ? [] : (this.q.steps.all(row.id) as StepRow[]).map(toStep),
+    };
+  }
+
+  nextRunnableAt(_notices: StoreNotice[], queues: readonly string[], _workflows: readonly string[]): number | null {
+    // a dead worker's lease expiring makes its run claimable too
+    let next = (this.q.nextLeaseExpiry.pluck().get() as number | null | undefined) ?? null;
+    for (const queue of queues) {
+      const at = this.q.nextRunnable.pluck().get(queue) as number | null | undefined;
+      if (at !== null && at !== undefined && (next === null || at < next)) next = at;
+    }
+    return next;
+  }
+
+  renewLeases(_notices: StoreNotice[], owner: string, leases: readonly Lease[], leaseMs: number, now: number): LeaseRenewal {
+    const lost: string[] = [];
+    const cancelRequested: string[] = [];
+    const expiresAt = now + leaseMs;
+    for (const lease of leases) {
+      const changed = this.q.renew.run(expiresAt, lease.runId, owner, lease.epoch).changes;
+      if (changed === 0) lost.push(lease.runId);
+      else if ((this.q.cancelFlag.pluck().get(lease.runId) as number) === 1) cancelRequested.push(lease.runId);
+    }
+    return { lost, cancelRequested };
+  }
+
+  /** Refuses the write unless `lease` is still the run's current lease. */
+  private fence(lease: Lease): FenceRow {
+    const row = this.q.fence.get(lease.runId) as FenceRow | undefined;
+    if (!row || row.lease_owner !== lease.owner || row.lease_epoch !== lease.epoch || row.status !== 'running') {
+      throw new LeaseLostError(lease.runId, lease.epoch);
+    }
+    return row;
+  }
+
+  releaseRun(notices: StoreNotice[], lease: Lease, now: number): void {
+    const row = this.fence(lease);
+    this.q.release.run(now, now, lease.runId);
+    notices.push({ type: 'runnable', queue: row.queue, at: now }, { type: 'events' });
+  }
+
+  private upsertStep(runId: string, step: StepWrite): void {
+    const changed = this.q.upsertStep.run(
+      runId,
+      step.seq,
+      step.kind,
+      step.name,
+      step.status,
+      step.attempts,
+      step.resultJson,
+      step.error === null ? null : JSON.stringify(step.error),
+      step.wakeAt,
+      step.startedAt,
+      step.finishedAt,
+    ).changes;
+    if (changed === 0) throw new StepAlreadyRecordedError(runId, step.seq);
+    this.q.insertEvent.run(
+      runId,
+      `step.${step.status}`,
+      JSON.stringify({ seq: step.seq, kind: step.kind, name: step.name, attempts: step.attempts }),
+      step.finishedAt ?? step.startedAt,
+    );
+  }
+
+  recordStep(notices: StoreNotice[], lease: Lease, step: StepWrite): void {
+    this.fence(lease);
+    this.upsertStep(lease.runId, step);
+    notices.push({ type: 'events' });
+  }
+
+  private suspend(lease: Lease, row: FenceRow, suspension: Suspension, notices: StoreNotice[]): void {
+    if (suspension.step) this.upsertStep(lease.runId, suspension.step);
+    let at = suspension.runnableAt;
+    if (row.deadline_at !== null && (at === null || row.deadline_at < at)) at = row.deadline_at;
+    // a cancel asked for while the run was executing must not sleep with it
+    if (row.cancel_requested === 1) at = suspension.now;
+    this.q.suspend.run(suspension.kind, suspension.ref, at, suspension.now, lease.runId);
+    if (at !== null) notices.push({ type: 'runnable', queue: row.queue, at });
+    notices.push({ type: 'events' });
+  }
+
+  suspendRun(notices: StoreNotice[], lease: Lease, suspension: Suspension): void {
+    return this.suspend(lease, this.fence(lease), suspension, notices);
+  }
+
+  finishRun(notices: StoreNotice[], lease: Lease, outcome: RunOutcome, now: number): void {
+    const row = this.fence(lease);
+    this.finish(lease.runId, row, outcome, now, notices);
+  }
+
+  private finish(runId: string, row: FenceRow, outcome: RunOutcome, now: number, notices: StoreNotice[]): void {
+    const output = outcome.status === 'succeeded' ? outcome.outputJson : null;
+    const error = outcome.status === 'succeeded' ? null : outcome.error === null ? null : JSON.stringify(outcome.error);
+    this.q.finish.run(outcome.status, output, error, now, now, runId);
+    if (row.parent_id !== null) {
+      const parent = this.q.wakeParent.get(now, now, row.parent_id, runId) as { queue: string } | undefined;
+      if (parent) notices.push({ type: 'runnable', queue: parent.queue, at: now });
+    }
+    notices.push({ type: 'finished', runId, status: outcome.status }, { type: 'events' });
+  }
+
+  consumeSignal(
+    notices: StoreNotice[],
+    lease: Lease,
+    wait: { seq: number; name: string; deadline: number | null; startedAt: number; now: number },
+  ): SignalConsumption {
+    const row = this.fence(lease);
+    const signal = this.q.pendingSignal.get(lease.runId, wait.name) as { id: number; payload: string } | undefined;
+    if (signal) {
+      this.q.consumeSignal.run(wait.seq, signal.id);
+      this.upsertStep(lease.runId, {
+        seq: wait.seq,
+        kind: 'signal',
+        name: wait.name,
+        status: 'completed',
+        attempts: 1,
+        resultJson: signal.payload,
+        error: null,
+        wakeAt: wait.deadline,
+        startedAt: wait.startedAt,
+        finishedAt: wait.now,
+      });
+      notices.push({ type: 'events' });
+      return { kind: 'received', payload: JSON.parse(signal.payload) as unknown };
+    }
+    if (wait.deadline !== null && wait.now >= wait.deadline) return { kind: 'timed_out' };
+    const existing = this.q.stepStatus.pluck().get(lease.runId, wait.seq) as string | undefined;
+    this.suspend(
+      lease,
+      row,
+      {
+        kind: 'signal',
+        ref: wait.name,
+        runnableAt: wait.deadline,
+        now: wait.now,
+        step:
+          existing === 'waiting'
+            ? null
+            : {
+                seq: wait.seq,
+                kind: 'signal',
+                name: wait.name,
+                status: 'waiting',
+                attempts: 1,
+                resultJson: null,
+                error: null,
+                wakeAt: wait.deadline,
+                startedAt: wait.startedAt,
+                finishedAt: null,
+              },
+      },
+      notices,
+    );
+    return { kind: 'suspended' };
+  }
+
+  startChild(notices: StoreNotice[], lease: Lease, child: NewRun, step: StepWrite): RunRecord {
+    const row = this.fence(lease);
+    const { run } = this.insertRun(child, notices, false);
+    const existing = this.q.stepStatus.pluck().get(lease.runId, step.seq) as string | undefined;
+    const done = TERMINAL_STATUSES.has(run.status);
+    this.suspend(
+      lease,
+      row,
+      { kind: 'child', ref: run.id, runnableAt: done ? step.startedAt : null, now: step.startedAt, step: existing === 'waiting' ? null : step },
+      notices,
+    );
+    return run;
+  }
+
+  // ---- clients
+
+  sendSignal(notices: StoreNotice[], runId: string, name: string, payloadJson: string, now: number): void {
+    const row = this.q.fence.get(runId) as FenceRow | undefined;
+    if (!row) throw new RunNotFoundError(runId);
+    if (TERMINAL_STATUSES.has(row.status as RunStatus)) throw new RunFinishedError(runId, row.status);
+    this.q.insertSignal.run(runId, name, payloadJson, now);
+    this.q.insertEvent.run(runId, 'signal.received', JSON.stringify({ name }), now);
+    const woken = this.q.wakeForSignal.run(now, now, runId, name).changes;
+    if (woken > 0) notices.push({ type: 'runnable', queue: row.queue, at: now });
+    notices.push({ type: 'events' });
+  }
+
+  requestCancel(notices: StoreNotice[], runId: string, reason: SerializedError, now: number): CancelResult {
+    return this.cancel(runId, reason, now, notices);
+  }
+
+  private cancel(runId: string, reason: SerializedError, now: number, notices: StoreNotice[]): CancelResult {
+    const row = this.q.fence.get(runId) as FenceRow | undefined;
+    if (!row) throw new RunNotFoundError(runId);
+    const status = row.status as RunStatus;
+    if (TERMINAL_STATUSES.has(status)) return { status, alreadyEnded: true };
+    for (const child of this.q.openChildren.pluck().all(runId, TERMINAL_JSON) as string[]) this.cancel(child, reason, now, notices);
+    if (status === 'running' || status === 'compensating') {
+      if (row.cancel_requested === 0) {
+        this.q.flagCancel.run(now, runId);
+        this.q.insertEvent.run(runId, 'run.cancel_requested', JSON.stringify({ reason: reason.message }), now);
+        notices.push({ type: 'cancel_requested', runId }, { type: 'events' });
+      }
+      return { status, alreadyEnded: false };
+    }
+    this.finish(runId, row, { status: 'cancelled', error: reason }, now, notices);
+    return { status: 'cancelled', alreadyEnded: false };
+  }
+
+  // ---- schedules
+
+  claimScheduleTick(_notices: StoreNotice[], name: string, cron: string, workflow: string, tickAt: number, now: number): boolean {
+    this.q.upsertSchedule.run(name, cron, workflow, now);
+    return this.q.tickSchedule.run(tickAt, now, name, tickAt).changes > 0;
+  }
+
+  lastScheduleTick(_notices: StoreNotice[], name: string): number | null {
+    return (this.q.scheduleTick.pluck().get(name) as number | null | undefined) ?? null;
+  }
+}
+
+/** The record of a run just inserted, built without reading it back. */
+function newRunRecord(run: NewRun, deadline: number | null): RunRecord {
+  return {
+    id: run.id,
+    workflow: run.workflow,
+    workflowVersion: run.workflowVersion,
+    input: JSON.parse(run.inputJson) as unknown,
+    status: run.status,
+    mode: run.mode,
+    autonomy: run.autonomy,
+    subject: run.subject,
+    goal: run.goal,
+    idempotencyKey: run.idempotencyKey,
+    queue: run.queue,
+    priority: run.priority,
+    parentId: run.parentId,
+    output: null,
+    error: null,
+    waitKind: null,
+    waitRef: null,
+    runnableAt: run.status === 'queued' ? run.runnableAt : null,
+    timeoutMs: run.timeoutMs,
+    deadlineAt: deadline,
+    cancelRequested: false,
+    leaseOwner: null,
+    leaseEpoch: 0,
+    leaseExpiresAt: null,
+    claims: 0,
+    createdAt: run.createdAt,
+    startedAt: null,
+    updatedAt: run.createdAt,
+    finishedAt: null,
+  };
+}
+
+/** Prepares every statement of the store once. */
+function prepare(db: Database.Database) {
+  return {
+    upsertQueue: db.prepare(
+      `INSERT INTO queues (name, concurrency, max_queued) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency, max_queued = excluded.max_queued`,
+    ),
+    queue: db.prepare('SELECT name, concurrency, max_queued, queued, running FROM queues WHERE name = ?'),
+    runById: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    runByKey: db.prepare('SELECT * FROM runs WHERE idempotency_key = ?'),
+    insertRun: db.prepare(
+      `INSERT INTO runs (id, workflow, workflow_version, input, status, mode, autonomy, subject, goal, idempotency_key,
+         queue, priority, parent_id, runnable_at, timeout_ms, deadline_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    listRuns: db.prepare(
+      `SELECT * FROM runs
+       WHERE (?1 IS NULL OR status IN (SELECT value FROM json_each(?1)))
+         AND (?2 IS NULL OR workflow = ?2)
+         AND (?3 IS NULL OR queue = ?3)
+         AND (?4 IS NULL OR parent_id = ?4)
+         AND (?5 IS NULL OR seq < ?5)
+       ORDER BY seq DESC LIMIT ?6`,
+    ),
+    steps: db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY seq'),
+    stepStatus: db.prepare('SELECT status FROM steps WHERE run_id = ? AND seq = ?'),
+    events: db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?'),
+    runEvents: db.prepare('SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?'),
+    insertEvent: db.prepare('INSERT INTO events (run_id, type, data, created_at) VALUES (?, ?, ?, ?)'),
+    claimable: db.prepare(
+      `SELECT * FROM runs
+       WHERE queue = ? AND runnable_at IS NOT NULL AND runnable_at <= ?
+         AND workflow IN (SELECT value FROM json_each(?))
+       ORDER BY priority DESC, seq LIMIT ?`,
+    ),
+    claim: db.prepare(
+      `UPDATE runs SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
+         runnable_at = NULL, claims = claims + 1, started_at = coalesce(started_at, ?), updated_at = ?
+       WHERE seq IN (SELECT value FROM json_each(?))`,
+    ),
+    expiredLeases: db.prepare(
+      `SELECT id, lease_owner FROM runs
+       WHERE status = 'running' AND lease_expires_at <= ?
+         AND queue IN (SELECT value FROM json_each(?)) AND workflow IN (SELECT value FROM json_each(?))
+       LIMIT ?`,
+    ),
+    reclaim: db.prepare(
+      `UPDATE runs SET lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?, claims = claims + 1, updated_at = ?
+       WHERE id = ? AND status = 'running' AND lease_expires_at <= ?
+       RETURNING *`,
+    ),
+    nextRunnable: db.prepare('SELECT min(runnable_at) FROM runs WHERE queue = ? AND runnable_at IS NOT NULL'),
+    nextLeaseExpiry: db.prepare("SELECT min(lease_expires_at) FROM runs WHERE status = 'running'"),
+    renew: db.prepare(
+      `UPDATE runs SET lease_expires_at = ?
+       WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'`,
+    ),
+    cancelFlag: db.prepare('SELECT cancel_requested FROM runs WHERE id = ?'),
+    fence: db.prepare(
+      'SELECT status, lease_owner, lease_epoch, cancel_requested, deadline_at, parent_id, queue FROM runs WHERE id = ?',
+    ),
+    release: db.prepare(
+      `UPDATE runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, runnable_at = ?, updated_at = ?
+       WHERE id = ?`,
+    ),
+    upsertStep: db.prepare(
+      `INSERT INTO steps (run_id, seq, kind, name, status, attempts, result, error, wake_at, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, seq) DO UPDATE SET
+         status = excluded.status, attempts = excluded.attempts, result = excluded.result, error = excluded.error,
+         wake_at = excluded.wake_at, finished_at = excluded.finished_at
+       WHERE steps.status IN ('retrying', 'waiting') AND steps.kind = excluded.kind AND steps.name = excluded.name`,
+    ),
+    suspend: db.prepare(
+      `UPDATE runs SET status = 'waiting', wait_kind = ?, wait_ref = ?, runnable_at = ?, lease_owner = NULL,
+         lease_expires_at = NULL, updated_at = ?
+       WHERE id = ?`,
+    ),
+    finish: db.prepare(
+      `UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ?, updated_at = ?, runnable_at = NULL,
+         lease_owner = NULL, lease_expires_at = NULL, wait_kind = NULL, wait_ref = NULL
+       WHERE id = ?`,
+    ),
+    wakeParent: db.prepare(
+      `UPDATE runs SET runnable_at = ?, updated_at = ?
+       WHERE id = ? AND status = 'waiting' AND wait_kind = 'child' AND wait_ref = ?
+       RETURNING queue`,
+    ),
+    pendingSignal: db.prepare(
+      'SELECT id, payload FROM signals WHERE run_id = ? AND name = ? AND consumed_seq IS NULL ORDER BY id LIMIT 1',
+    ),
+    consumeSignal: db.prepare('UPDATE signals SET consumed_seq = ? WHERE id = ?'),
+    insertSignal: db.prepare('INSERT INTO signals (run_id, name, payload, created_at) VALUES (?, ?, ?, ?)'),
+    wakeForSignal: db.prepare(
+      `UPDATE runs SET runnable_at = ?, updated_at = ?
+       WHERE id = ? AND status = 'waiting' AND wait_kind = 'signal' AND wait_ref = ?`,
+    ),
+    openChildren: db.prepare(
+      'SELECT id FROM runs WHERE parent_id = ? AND status NOT IN (SELECT value FROM json_each(?))',
+    ),
+    flagCancel: db.prepare('UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ?'),
+    upsertSchedule: db.prepare(
+      `INSERT INTO schedules (name, cron, workflow, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, workflow = excluded.workflow`,
+    ),
+    tickSchedule: db.prepare(
+      'UPDATE schedules SET last_tick_at = ?, updated_at = ? WHERE name = ? AND (last_tick_at IS NULL OR last_tick_at < ?)',
+    ),
+    scheduleTick: db.prepare('SELECT last_tick_at FROM schedules WHERE name = ?'),
+  };
+}
+
+/** Maps a SQLite error to the Steward error a caller can act on. */
+export function mapSqliteError(error: unknown): unknown {
+  if (error instanceof StewardError) return error;
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.includes('STEWARD_ILLEGAL_TRANSITION')) {
+    return new IllegalTransitionError('the store refused a run status change that the run lifecycle does not allow');
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new StoreCorruptError(`the database is corrupt (${message}): restore it from a backup`, { cause: error });
+  }
+  if (code === 'SQLITE_FULL') return new StoreUnavailableError(`the disk is full (${message}): free space and retry`, { cause: error });
+  if (code === 'SQLITE_BUSY') {
+    return new StoreUnavailableError(`the database is locked by another process (${message}): retry, or stop the other writer`, {
+      cause: error,
+    });
+  }
+  if (code?.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY') {
+    return new StoreUnavailableError(`the database cannot be written (${message})`, { cause: error });
+  }
+  return error;
+}
