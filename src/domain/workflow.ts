@@ -52,7 +52,7 @@ export interface WorkflowContext {
   /** Suspends the run until `steward.signal(runId, name, payload)`; returns the payload. */
   waitFor<T = unknown>(name: string, options?: WaitOptions): Promise<T>;
   /** Starts a child run and waits durably for its output; throws `ChildFailedError` if it does not succeed. */
-  child<O = unknown>(workflow: string | WorkflowDefinition<never, O>, input: unknown, options?: ChildOptions): Promise<O>;
+  child<O = unknown>(workflow: string | WorkflowDefinition<unknown, O>, input: unknown, options?: ChildOptions): Promise<O>;
   /** The time, recorded so that replays see the same value. */
   now(): Promise<number>;
   /** A random UUID, recorded. */
@@ -130,7 +130,7 @@ export interface ScheduleSpec {
   /** Defaults to the workflow name and the cron expression. */
   name?: string;
   cron: string;
-  workflow: string | WorkflowDefinition<never, unknown>;
+  workflow: string | WorkflowDefinition<unknown, unknown>;
   input?: unknown;
   timezone?: string;
 }

@@ -14,8 +14,8 @@ import {
   UnknownWorkflowError,
   ValidationError,
   WaitTimeoutError,
-  WorkflowError,
   formatIssues,
+  reviveError,
   isRetryable,
   serializeError,
   type SerializedError,
@@ -39,11 +39,6 @@ import type { Logger } from '../observability/logger.js';
 /** Thrown through workflow code when the run suspends; the executor catches it. Not an error of the run. */
 export class Suspended {
   readonly suspended = true;
-}
-
-/** Rebuilds a stored error so that a replay throws what the first execution threw. */
-export function reviveError(error: SerializedError): StewardError {
-  return new WorkflowError(error);
 }
 
 /** The context of one execution of one run. */
@@ -301,7 +296,7 @@ export class RunContext implements WorkflowContext {
   }
 
   async child<O = unknown>(
-    workflow: string | WorkflowDefinition<never, O>,
+    workflow: string | WorkflowDefinition<unknown, O>,
     input: unknown,
     options: ChildOptions = {},
   ): Promise<O> {

@@ -11,7 +11,7 @@ CREATE TABLE runs (
   autonomy          INTEGER,
   subject           TEXT,
   goal              TEXT,
-  idempotency_key   TEXT UNIQUE,
+  idempotency_key   TEXT,
   queue             TEXT NOT NULL,
   priority          INTEGER NOT NULL DEFAULT 0,
   parent_id         TEXT,
@@ -39,6 +39,7 @@ CREATE INDEX runs_claim ON runs (queue, priority DESC, seq) WHERE runnable_at IS
 -- Running runs by lease expiry, to take over the runs of dead workers.
 CREATE INDEX runs_leases ON runs (lease_expires_at) WHERE status = 'running';
 CREATE INDEX runs_status ON runs (status, seq);
+CREATE UNIQUE INDEX runs_idempotency ON runs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX runs_parent ON runs (parent_id) WHERE parent_id IS NOT NULL;
 
 CREATE TABLE steps (

@@ -143,14 +143,14 @@ export class SqliteOperations {
   listRuns(_notices: StoreNotice[], filter: RunFilter): RunPage {
     const statuses = filter.status === undefined ? null : JSON.stringify(Array.isArray(filter.status) ? filter.status : [filter.status]);
     const before = filter.cursor === undefined ? null : decodeCursor(filter.cursor);
-    const rows = this.q.listRuns.all(
+    const rows = this.q.listRuns.all({
       statuses,
-      filter.workflow ?? null,
-      filter.queue ?? null,
-      filter.parentId ?? null,
+      workflow: filter.workflow ?? null,
+      queue: filter.queue ?? null,
+      parent: filter.parentId ?? null,
       before,
-      filter.limit + 1,
-    ) as RunRow[];
+      limit: filter.limit + 1,
+    }) as RunRow[];
     const page = rows.slice(0, filter.limit);
     const last = page[page.length - 1];
     return { runs: page.map(toRun), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.seq) : null };
@@ -484,12 +484,12 @@ function prepare(db: Database.Database) {
     ),
     listRuns: db.prepare(
       `SELECT * FROM runs
-       WHERE (?1 IS NULL OR status IN (SELECT value FROM json_each(?1)))
-         AND (?2 IS NULL OR workflow = ?2)
-         AND (?3 IS NULL OR queue = ?3)
-         AND (?4 IS NULL OR parent_id = ?4)
-         AND (?5 IS NULL OR seq < ?5)
-       ORDER BY seq DESC LIMIT ?6`,
+       WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+         AND (@workflow IS NULL OR workflow = @workflow)
+         AND (@queue IS NULL OR queue = @queue)
+         AND (@parent IS NULL OR parent_id = @parent)
+         AND (@before IS NULL OR seq < @before)
+       ORDER BY seq DESC LIMIT @limit`,
     ),
     steps: db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY seq'),
     stepStatus: db.prepare('SELECT status FROM steps WHERE run_id = ? AND seq = ?'),
