@@ -162,8 +162,9 @@ export class RunContext implements WorkflowContext {
     this.checkLive();
     const startedAt = this.deps.clock.now();
     let json: string;
+    let value: T;
     try {
-      const value = await this.attempt(name, seq, attempt, fn, options.timeoutMs);
+      value = await this.attempt(name, seq, attempt, fn, options.timeoutMs);
       json = this.encodeResult(name, value);
     } catch (error) {
       if (this.signal.aborted) throw this.signal.reason;
@@ -205,8 +206,8 @@ export class RunContext implements WorkflowContext {
         this.stepWrite(seq, 'step', name, { attempts: attempt, resultJson: json, startedAt: firstStartedAt ?? startedAt }),
       ),
     );
-    // hand back what a replay will see, not the live object
-    return JSON.parse(json) as T;
+    // hand back what a replay will see, not the live object (a primitive is the same either way)
+    return (value !== null && typeof value === 'object' ? JSON.parse(json) : value) as T;
   }
 
   /** Rejects when the run is aborted; made once, raced against every step attempt. */

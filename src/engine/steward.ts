@@ -142,7 +142,7 @@ class StewardInstance implements Steward {
     this.ensureOpen();
     const definition = this.deps.workflows.get(workflow);
     if (!definition) throw new UnknownWorkflowError(workflow, [...this.deps.workflows.keys()]);
-    const opts = startOptionsSchema.safeParse(options);
+    const opts = isEmpty(options) ? EMPTY_START : startOptionsSchema.safeParse(options);
     if (!opts.success) throw new ValidationError(`invalid start options: ${formatIssues(opts.error.issues, 'options')}`);
     const parsed = definition.input.safeParse(input);
     if (!parsed.success) {
@@ -154,7 +154,7 @@ class StewardInstance implements Steward {
     if (!encoded.ok) throw new ValidationError(`input of workflow "${workflow}" is not JSON-serialisable: ${encoded.reason}`);
     const o = opts.data;
     const now = this.deps.clock.now();
-    const { run, created } = await this.store.createRun({
+    const created = await this.store.createRun({
       id: this.deps.ids.runId(),
       workflow,
       workflowVersion: definition.version,
@@ -172,7 +172,7 @@ class StewardInstance implements Steward {
       runnableAt: Math.max(now, o.notBefore ?? now),
       createdAt: now,
     });
-    return this.makeHandle<O>(run.id, created);
+    return this.makeHandle<O>(created.run.id, created.created);
   }
 
   handle<O = unknown>(runId: string): RunHandle<O> {
@@ -285,6 +285,13 @@ class StewardInstance implements Steward {
     for (const set of this.waiters.values()) for (const wake of set) wake();
     if (this.ownsStore) await this.store.close();
   }
+}
+
+const EMPTY_START: { success: true; data: z.output<typeof startOptionsSchema> } = { success: true, data: {} };
+
+function isEmpty(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
 }
 
 function stripUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

@@ -16,8 +16,8 @@ export interface WorkerStartOptions {
   queues?: string[];
   /**
    * Runs claimed ahead and held ready, so a freed slot starts the next run at once while the store commits the
-   * last one's writes (default: as many as `concurrency`; 0 turns it off). Held runs are leased and count against
-   * their queue's concurrency.
+   * last one's writes, and more runs share each commit (default: four times `concurrency`; 0 turns it off). Held
+   * runs are leased; runs of queues with a concurrency limit are never claimed ahead.
    */
   prefetch?: number;
 }
@@ -62,7 +62,10 @@ export class Worker {
   private queues: string[] = [];
   private started = false;
   private stopping = false;
+  /** The current execution of each run this worker holds (held ready or executing), by run id. */
   private readonly executions = new Map<string, Execution>();
+  /** Every execution not yet ended, including ones superseded by a newer claim of the same run. */
+  private readonly live = new Set<Execution>();
   /** Slots promised to claims still in flight. */
   private reserved = 0;
   private pumpScheduled = false;
@@ -87,7 +90,7 @@ export class Worker {
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new RangeError(`worker concurrency must be a whole number of at least 1 (got ${String(options.concurrency)})`);
     }
-    this.prefetch = options.prefetch ?? this.concurrency;
+    this.prefetch = options.prefetch ?? this.concurrency * 4;
     if (!Number.isInteger(this.prefetch) || this.prefetch < 0) {
       throw new RangeError(`worker prefetch must be a whole number of at least 0 (got ${String(options.prefetch)})`);
     }
@@ -119,10 +122,11 @@ export class Worker {
     this.ready = [];
     for (const execution of held) {
       this.executions.delete(execution.lease.runId);
+      this.live.delete(execution);
       await this.deps.store.releaseRun(execution.lease, this.deps.clock.now()).catch(() => undefined);
     }
     const grace = options.graceMs ?? 10_000;
-    const all = Promise.all([...this.executions.values()].map((e) => e.done));
+    const all = Promise.all([...this.live].map((e) => e.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, grace)))]);
     clearTimeout(timer);
@@ -130,7 +134,7 @@ export class Worker {
       execution.controller.abort(new LeaseLostError(execution.lease.runId, execution.lease.epoch));
       await this.deps.store.releaseRun(execution.lease, this.deps.clock.now()).catch(() => undefined);
     }
-    await Promise.all([...this.executions.values()].map((e) => e.done));
+    await Promise.all([...this.live].map((e) => e.done));
     this.started = false;
     this.deps.logger.info({ workerId: this.id }, 'worker stopped');
   }
@@ -141,7 +145,7 @@ export class Worker {
 
   /** Resolves when no run is executing in this worker (for tests and graceful shutdown). */
   idle(): Promise<void> {
-    if (this.executions.size === 0) return Promise.resolve();
+    if (this.live.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -200,8 +204,12 @@ export class Worker {
   private async pump(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.startReady();
-    const want = this.concurrency + this.prefetch - this.executing - this.ready.length - this.reserved;
+    const slots = this.concurrency - this.executing;
+    const covered = this.ready.length + this.reserved;
+    const want = slots + this.prefetch - covered;
     if (want <= 0) return;
+    // what goes beyond the free slots is claimed ahead
+    const ahead = Math.max(0, want - Math.max(0, slots - covered));
     this.reserved += want;
     let claimed: ClaimedRun[] = [];
     try {
@@ -210,6 +218,7 @@ export class Worker {
         queues: this.queues,
         workflows: [...this.deps.workflows.keys()],
         limit: want,
+        ahead,
         leaseMs: this.deps.config.leaseMs,
         now: this.deps.clock.now(),
       });
@@ -220,7 +229,16 @@ export class Worker {
     }
     for (const run of claimed) {
       const execution: Execution = { claimed: run, lease: run.lease, controller: new AbortController(), done: null };
+      // this worker may claim a run again whose lease it let lapse (a stalled event loop, a partition): the
+      // older execution is fenced off already and must stop, not run on unseen beside the new one
+      const superseded = this.executions.get(run.run.id);
+      superseded?.controller.abort(new LeaseLostError(run.run.id, superseded.lease.epoch));
+      if (superseded && superseded.done === null) {
+        this.ready = this.ready.filter((e) => e !== superseded);
+        this.live.delete(superseded);
+      }
       this.executions.set(run.run.id, execution);
+      this.live.add(execution);
       this.ready.push(execution);
     }
     if (this.stopping) return;
@@ -256,9 +274,10 @@ export class Worker {
       released = true;
       this.executing -= 1;
       if (this.executions.get(runId) === execution) this.executions.delete(runId);
+      this.live.delete(execution);
       this.startReady();
       this.schedulePump();
-      if (this.executions.size === 0) {
+      if (this.live.size === 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
         for (const resolve of waiters) resolve();

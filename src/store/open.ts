@@ -12,7 +12,9 @@ export async function openStore(url: string = DEFAULT_STORE_URL): Promise<Store>
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path.length === 0) throw new StoreUrlError(url, 'no file path after "sqlite:" (write sqlite:./.steward/steward.db)');
-    return SqliteStore.open(path, { createDirectory: resolve(path) === resolve(DEFAULT_STORE_URL.slice(7)) });
+    const store = SqliteStore.open(path, { createDirectory: resolve(path) === resolve(DEFAULT_STORE_URL.slice(7)) });
+    await store.ready();
+    return store;
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     throw new StoreUrlError(redact(url), 'the PostgreSQL store is not part of this build yet; use sqlite:PATH');

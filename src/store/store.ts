@@ -54,7 +54,13 @@ export interface ClaimRequest {
   owner: string;
   queues: readonly string[];
   workflows: readonly string[];
+  /** The most runs to claim. */
   limit: number;
+  /**
+   * How many of `limit` are claimed ahead, with no slot free for them yet. Runs of queues with a concurrency
+   * limit are never claimed ahead, so a worker cannot hold back a limited queue's runs from other workers.
+   */
+  ahead?: number;
   leaseMs: number;
   now: number;
 }

@@ -36,8 +36,7 @@ CREATE TABLE runs (
 -- Claims walk this index in priority order, FIFO within a priority. Only queued and waiting runs that a time can
 -- make runnable are in it (runnable_at is null otherwise), so finished and running runs cost a claim nothing.
 CREATE INDEX runs_claim ON runs (queue, priority DESC, seq) WHERE runnable_at IS NOT NULL;
--- Running runs by lease expiry, to take over the runs of dead workers.
-CREATE INDEX runs_leases ON runs (lease_expires_at) WHERE status = 'running';
+-- Listing by status; also how expired leases are found (running runs are few: at most what the workers hold).
 CREATE INDEX runs_status ON runs (status, seq);
 CREATE UNIQUE INDEX runs_idempotency ON runs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX runs_parent ON runs (parent_id) WHERE parent_id IS NOT NULL;

@@ -78,6 +78,23 @@ export class GroupCommit {
       if (this.db.inTransaction) this.rollback.run();
       return { ok: false, error: serializeError(mapSqliteError(error)) };
     }
-    return { ok: true, outcomes, notices };
+    return { ok: true, outcomes, notices: collapse(notices) };
   }
+}
+
+/** One `events` notice per batch and one `runnable` notice per queue (the earliest) are enough for every listener. */
+function collapse(notices: StoreNotice[]): StoreNotice[] {
+  const out: StoreNotice[] = [];
+  const runnable = new Map<string, { type: 'runnable'; queue: string; at: number }>();
+  let events = false;
+  for (const notice of notices) {
+    if (notice.type === 'events') events = true;
+    else if (notice.type === 'runnable') {
+      const seen = runnable.get(notice.queue);
+      if (!seen || notice.at < seen.at) runnable.set(notice.queue, notice);
+    } else out.push(notice);
+  }
+  out.push(...runnable.values());
+  if (events) out.push({ type: 'events' });
+  return out;
 }

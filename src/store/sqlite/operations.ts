@@ -20,7 +20,6 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimedRun,
-  CreateRunResult,
   EventQuery,
   LeaseRenewal,
   NewRun,
@@ -35,6 +34,13 @@ import type {
   Suspension,
 } from '../store.js';
 import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from './rows.js';
+import { newRunRecord, runDeadline } from '../new-run.js';
+
+/** What the thread answers to a create: the existing run when the idempotency key found one, else nothing. */
+export interface InsertedRun {
+  run: RunRecord | null;
+  created: boolean;
+}
 
 const TERMINAL_JSON = JSON.stringify([...TERMINAL_STATUSES]);
 
@@ -81,6 +87,11 @@ export class SqliteOperations {
     this.q = prepare(db);
   }
 
+  /** Answers once the thread is up; the facade waits for it before the store is handed out. */
+  ping(_notices: StoreNotice[]): true {
+    return true;
+  }
+
   // ---- queues
 
   configureQueues(_notices: StoreNotice[], queues: readonly QueueSettings[]): void {
@@ -96,11 +107,11 @@ export class SqliteOperations {
 
   // ---- runs
 
-  createRun(notices: StoreNotice[], run: NewRun): CreateRunResult {
+  createRun(notices: StoreNotice[], run: NewRun): InsertedRun {
     return this.insertRun(run, notices, true);
   }
 
-  private insertRun(run: NewRun, notices: StoreNotice[], enforceMaxQueued: boolean): CreateRunResult {
+  private insertRun(run: NewRun, notices: StoreNotice[], enforceMaxQueued: boolean): InsertedRun {
     if (run.idempotencyKey !== null) {
       const existing = this.q.runByKey.get(run.idempotencyKey) as RunRow | undefined;
       if (existing) return { run: toRun(existing), created: false };
@@ -109,7 +120,7 @@ export class SqliteOperations {
       const queue = this.q.queue.get(run.queue) as QueueRow | undefined;
       if (queue && queue.max_queued !== null && queue.queued >= queue.max_queued) throw new QueueFullError(run.queue, queue.max_queued);
     }
-    const deadline = run.timeoutMs === null ? null : run.createdAt + run.timeoutMs;
+    const deadline = runDeadline(run);
     this.q.insertRun.run(
       run.id,
       run.workflow,
@@ -132,7 +143,8 @@ export class SqliteOperations {
     );
     if (run.status === 'queued') notices.push({ type: 'runnable', queue: run.queue, at: run.runnableAt });
     notices.push({ type: 'events' });
-    return { run: newRunRecord(run, deadline), created: true };
+    // the facade builds the new run's record from what it sent; only a found run crosses back whole
+    return { run: null, created: true };
   }
 
   getRun(_notices: StoreNotice[], id: string): RunRecord | null {
@@ -187,8 +199,11 @@ export class SqliteOperations {
       const wanted = request.limit - claimed.length;
       if (wanted <= 0) break;
       const queue = this.q.queue.get(queueName) as QueueRow | undefined;
-      const slots = queue && queue.concurrency !== null ? Math.max(0, queue.concurrency - queue.running) : wanted;
-      const limit = Math.min(wanted, slots);
+      const limited = queue !== undefined && queue.concurrency !== null;
+      const slots = limited ? Math.max(0, queue.concurrency! - queue.running) : wanted;
+      // runs of a limited queue only for slots free now, never ahead
+      const now = limited ? request.limit - (request.ahead ?? 0) - claimed.length : wanted;
+      const limit = Math.min(wanted, slots, now);
       if (limit <= 0) continue;
       const rows = this.q.claimable.all(queueName, request.now, workflows, limit) as RunRow[];
       if (rows.length === 0) continue;
@@ -373,7 +388,7 @@ export class SqliteOperations {
 
   startChild(notices: StoreNotice[], lease: Lease, child: NewRun, step: StepWrite): RunRecord {
     const row = this.fence(lease);
-    const { run } = this.insertRun(child, notices, false);
+    const run = this.insertRun(child, notices, false).run ?? newRunRecord(child);
     const existing = this.q.stepStatus.pluck().get(lease.runId, step.seq) as string | undefined;
     const done = TERMINAL_STATUSES.has(run.status);
     this.suspend(
@@ -432,41 +447,6 @@ export class SqliteOperations {
   }
 }
 
-/** The record of a run just inserted, built without reading it back. */
-function newRunRecord(run: NewRun, deadline: number | null): RunRecord {
-  return {
-    id: run.id,
-    workflow: run.workflow,
-    workflowVersion: run.workflowVersion,
-    input: JSON.parse(run.inputJson) as unknown,
-    status: run.status,
-    mode: run.mode,
-    autonomy: run.autonomy,
-    subject: run.subject,
-    goal: run.goal,
-    idempotencyKey: run.idempotencyKey,
-    queue: run.queue,
-    priority: run.priority,
-    parentId: run.parentId,
-    output: null,
-    error: null,
-    waitKind: null,
-    waitRef: null,
-    runnableAt: run.status === 'queued' ? run.runnableAt : null,
-    timeoutMs: run.timeoutMs,
-    deadlineAt: deadline,
-    cancelRequested: false,
-    leaseOwner: null,
-    leaseEpoch: 0,
-    leaseExpiresAt: null,
-    claims: 0,
-    createdAt: run.createdAt,
-    startedAt: null,
-    updatedAt: run.createdAt,
-    finishedAt: null,
-  };
-}
-
 /** Prepares every statement of the store once. */
 function prepare(db: Database.Database) {
   return {
@@ -508,7 +488,7 @@ function prepare(db: Database.Database) {
        WHERE seq IN (SELECT value FROM json_each(?))`,
     ),
     expiredLeases: db.prepare(
-      `SELECT id, lease_owner FROM runs
+      `SELECT id, lease_owner FROM runs INDEXED BY runs_status
        WHERE status = 'running' AND lease_expires_at <= ?
          AND queue IN (SELECT value FROM json_each(?)) AND workflow IN (SELECT value FROM json_each(?))
        LIMIT ?`,
@@ -519,7 +499,7 @@ function prepare(db: Database.Database) {
        RETURNING *`,
     ),
     nextRunnable: db.prepare('SELECT min(runnable_at) FROM runs WHERE queue = ? AND runnable_at IS NOT NULL'),
-    nextLeaseExpiry: db.prepare("SELECT min(lease_expires_at) FROM runs WHERE status = 'running'"),
+    nextLeaseExpiry: db.prepare("SELECT min(lease_expires_at) FROM runs INDEXED BY runs_status WHERE status = 'running'"),
     renew: db.prepare(
       `UPDATE runs SET lease_expires_at = ?
        WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'`,

@@ -28,12 +28,20 @@ import type {
   Suspension,
 } from '../store.js';
 import type { BatchOutcome, Call } from './group-commit.js';
+import { newRunRecord } from '../new-run.js';
 import { openSqliteDatabase, type SqliteOpenOptions } from './open.js';
 import type { SqliteOperations } from './operations.js';
 import type { ThreadReply, ThreadRequest } from './thread.js';
 
 /** Calls that, gathered in one turn, are sent without waiting for the turn to end. */
 const EARLY_BATCH = 256;
+/**
+ * Batches sent to the thread before the first is answered: with two, the thread starts the next transaction the
+ * moment it commits one, while this thread is still handling the answer.
+ */
+const PIPELINE_DEPTH = 2;
+/** Calls from which a batch sent with nothing in flight is split in two. */
+const SPLIT_AT = 64;
 /** The most calls one transaction takes, to bound the latency of the calls behind it. */
 const MAX_BATCH = 4096;
 
@@ -62,7 +70,8 @@ export class SqliteStore implements Store {
   private readonly thread: Worker;
   private readonly listeners = new Set<(notice: StoreNotice) => void>();
   private queue: PendingCall[] = [];
-  private inFlight: PendingCall[] | null = null;
+  /** Batches sent and not yet answered, oldest first. */
+  private inFlight: PendingCall[][] = [];
   private nextId = 1;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -71,7 +80,7 @@ export class SqliteStore implements Store {
   private constructor(file: string, busyTimeoutMs: number) {
     this.location = file;
     this.thread = startThread({ file, busyTimeoutMs });
-    this.thread.on('message', (message: ThreadReply) => this.onReply(JSON.parse(message.outcome) as BatchOutcome));
+    this.thread.on('message', (message: ThreadReply) => this.onReply(message.outcome));
     this.thread.on('error', (error) => this.onThreadDeath(error));
     this.thread.on('exit', (code) => {
       if (!this.closed) this.onThreadDeath(new Error(`the SQLite thread exited with code ${code}`));
@@ -89,12 +98,17 @@ export class SqliteStore implements Store {
     return new SqliteStore(file, options.busyTimeoutMs ?? 5000);
   }
 
+  /** Resolves once the database thread has opened the database and answered. */
+  async ready(): Promise<void> {
+    await this.call('ping');
+  }
+
   private call<K extends keyof SqliteOperations>(op: K, ...args: OpArgs<K>): Promise<OpResult<K>> {
     if (this.closed || this.closing) return Promise.reject(new StoreUnavailableError(`store ${this.location} is closed`));
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ call: { op, args }, resolve: resolve as (value: unknown) => void, reject });
-      if (this.inFlight !== null) return;
+      if (this.inFlight.length >= PIPELINE_DEPTH) return;
       // a burst of calls in one turn starts committing before the turn ends
       if (this.queue.length >= EARLY_BATCH) this.send();
       else this.schedule();
@@ -115,21 +129,24 @@ export class SqliteStore implements Store {
   }
 
   private send(): void {
-    if (this.inFlight !== null || this.queue.length === 0) return;
-    const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.splice(0, MAX_BATCH);
+    if (this.inFlight.length >= PIPELINE_DEPTH || this.queue.length === 0) return;
+    let take = Math.min(this.queue.length, MAX_BATCH);
+    // with nothing in flight, a large batch goes as two: this thread handles the first answer while the
+    // database thread commits the second, instead of the two threads waiting on each other in turn
+    if (this.inFlight.length === 0 && take >= SPLIT_AT) take = Math.ceil(take / 2);
+    const batch = take === this.queue.length ? this.queue : this.queue.splice(0, take);
     if (batch === this.queue) this.queue = [];
-    this.inFlight = batch;
-    // one JSON string crosses the thread boundary faster than a structured clone of many small objects
-    const request: ThreadRequest = { id: this.nextId++, calls: JSON.stringify(batch.map((p) => p.call)) };
+    this.inFlight.push(batch);
+    const request: ThreadRequest = { id: this.nextId++, calls: batch.map((p) => p.call) };
     this.thread.postMessage(request);
+    if (this.queue.length > 0) this.send();
   }
 
   private onReply(outcome: BatchOutcome): void {
-    const batch = this.inFlight ?? [];
-    this.inFlight = null;
+    const batch = this.inFlight.shift() ?? [];
     // the next batch goes out before this one's callers run, so the thread never waits on the main thread
     if (this.queue.length > 0) this.send();
-    else this.thread.unref();
+    else if (this.inFlight.length === 0) this.thread.unref();
     if (!outcome.ok) {
       const error = reviveError(outcome.error);
       for (const p of batch) p.reject(error);
@@ -146,8 +163,8 @@ export class SqliteStore implements Store {
   private onThreadDeath(error: Error): void {
     if (this.failure) return;
     this.failure = new StoreUnavailableError(`the SQLite thread of ${this.location} stopped: ${error.message}`, { cause: error });
-    const all = [...(this.inFlight ?? []), ...this.queue];
-    this.inFlight = null;
+    const all = [...this.inFlight.flat(), ...this.queue];
+    this.inFlight = [];
     this.queue = [];
     for (const p of all) p.reject(this.failure);
   }
@@ -161,7 +178,7 @@ export class SqliteStore implements Store {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       // let everything already asked for commit first
-      while ((this.inFlight !== null || this.queue.length > 0) && !this.failure) {
+      while ((this.inFlight.length > 0 || this.queue.length > 0) && !this.failure) {
         await new Promise((resolve) => setImmediate(resolve));
       }
       this.closed = true;
@@ -182,8 +199,17 @@ export class SqliteStore implements Store {
   getQueue(name: string): Promise<QueueState | null> {
     return this.call('getQueue', name);
   }
-  createRun(run: NewRun): Promise<CreateRunResult> {
-    return this.call('createRun', run);
+  async createRun(run: NewRun): Promise<CreateRunResult> {
+    const inserted = await this.call('createRun', run);
+    if (inserted.run) return { run: inserted.run, created: inserted.created };
+    // most callers only want the id: the new run's record is built when first read
+    let record: RunRecord | undefined;
+    return {
+      created: true,
+      get run(): RunRecord {
+        return (record ??= newRunRecord(run));
+      },
+    };
   }
   getRun(id: string): Promise<RunRecord | null> {
     return this.call('getRun', id);

@@ -1,0 +1,45 @@
+/** The record of a run as a store creates it, built from what was asked for without reading it back. */
+import type { RunRecord } from '../domain/run.js';
+import type { NewRun } from './store.js';
+
+/** When a run with a timeout must have ended. */
+export function runDeadline(run: NewRun): number | null {
+  return run.timeoutMs === null ? null : run.createdAt + run.timeoutMs;
+}
+
+/** The record of a run just inserted, built without reading it back. */
+export function newRunRecord(run: NewRun): RunRecord {
+  const deadline = runDeadline(run);
+  return {
+    id: run.id,
+    workflow: run.workflow,
+    workflowVersion: run.workflowVersion,
+    input: JSON.parse(run.inputJson) as unknown,
+    status: run.status,
+    mode: run.mode,
+    autonomy: run.autonomy,
+    subject: run.subject,
+    goal: run.goal,
+    idempotencyKey: run.idempotencyKey,
+    queue: run.queue,
+    priority: run.priority,
+    parentId: run.parentId,
+    output: null,
+    error: null,
+    waitKind: null,
+    waitRef: null,
+    runnableAt: run.status === 'queued' ? run.runnableAt : null,
+    timeoutMs: run.timeoutMs,
+    deadlineAt: deadline,
+    cancelRequested: false,
+    leaseOwner: null,
+    leaseEpoch: 0,
+    leaseExpiresAt: null,
+    claims: 0,
+    createdAt: run.createdAt,
+    startedAt: null,
+    updatedAt: run.createdAt,
+    finishedAt: null,
+  };
+}
+
