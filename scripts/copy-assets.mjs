@@ -1,8 +1,11 @@
-// Copies the non-TypeScript files the runtime reads (SQL migrations) next to the compiled code.
-import { cpSync, mkdirSync } from 'node:fs';
+// Copies the non-TypeScript files the runtime reads (SQL migrations) next to the compiled code, and marks the CLI executable.
+import { chmodSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 
 const pairs = [['src/store/migrations', 'dist/src/store/migrations']];
 for (const [from, to] of pairs) {
   mkdirSync(to, { recursive: true });
   cpSync(from, to, { recursive: true, filter: (p) => !p.endsWith('.ts') });
 }
+
+// the CLI entry is run directly as `steward`
+if (existsSync('dist/src/cli/main.js')) chmodSync('dist/src/cli/main.js', 0o755);

@@ -32,6 +32,9 @@ export const ErrorCodes = {
   CLOSED: 'STEWARD_CLOSED',
   WORKFLOW_ERROR: 'STEWARD_WORKFLOW_ERROR',
   CONFIG: 'STEWARD_CONFIG',
+  RESULT_TIMEOUT: 'STEWARD_RESULT_TIMEOUT',
+  USAGE: 'STEWARD_USAGE',
+  INTERNAL: 'STEWARD_INTERNAL',
 } as const;
 
 /** One of the stable error codes. */
@@ -310,6 +313,35 @@ export class ConfigError extends StewardError {
   }
 }
 
+/** The same workflow name was registered twice. */
+export class DuplicateWorkflowError extends StewardError {
+  override readonly retryable = false;
+  constructor(name: string) {
+    super(ErrorCodes.DUPLICATE_WORKFLOW, `workflow "${name}" is registered twice: give each workflow a unique name`, {
+      details: { workflow: name },
+    });
+  }
+}
+
+/** `handle.result({ timeoutMs })` gave up waiting while the run was still going. */
+export class ResultTimeoutError extends StewardError {
+  constructor(runId: string, status: string, waitedMs: number) {
+    super(
+      ErrorCodes.RESULT_TIMEOUT,
+      `run "${runId}" is still ${status} after waiting ${waitedMs} ms; wait longer, or follow it with \`steward run logs ${runId} --follow\``,
+      { details: { runId, status, waitedMs } },
+    );
+  }
+}
+
+/** A command line that cannot be carried out as written: an unknown option, a malformed value. */
+export class UsageError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.USAGE, message, options);
+  }
+}
+
 /** An error from workflow code that is not a StewardError, stored in plain form. */
 export class WorkflowError extends StewardError {
   constructor(serialized: SerializedError) {
@@ -388,6 +420,9 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.STORE_URL]: StoreUrlError,
   [ErrorCodes.CLOSED]: ClosedError,
   [ErrorCodes.CONFIG]: ConfigError,
+  [ErrorCodes.DUPLICATE_WORKFLOW]: DuplicateWorkflowError,
+  [ErrorCodes.RESULT_TIMEOUT]: ResultTimeoutError,
+  [ErrorCodes.USAGE]: UsageError,
 };
 
 /**

@@ -1,6 +1,6 @@
 /** The options of `createSteward`, parsed once with zod and frozen. */
 import { z } from 'zod';
-import { ConfigError, formatIssues } from '../errors.js';
+import { ConfigError, DuplicateWorkflowError, formatIssues } from '../errors.js';
 import type { Clock, IdSource } from '../domain/clock.js';
 import type { ScheduleDefinition, WorkflowDefinition } from '../domain/workflow.js';
 import type { Store } from '../store/store.js';
@@ -58,9 +58,7 @@ export function resolveOptions(options: StewardOptions): StewardConfig {
   const o = parsed.data;
   const workflows = new Map<string, WorkflowDefinition>();
   for (const wf of o.workflows ?? []) {
-    if (workflows.has(wf.name)) {
-      throw new ConfigError(`workflow "${wf.name}" is registered twice: give each workflow a unique name`);
-    }
+    if (workflows.has(wf.name)) throw new DuplicateWorkflowError(wf.name);
     workflows.set(wf.name, wf);
   }
   for (const schedule of o.schedules ?? []) {

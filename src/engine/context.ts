@@ -10,15 +10,13 @@ import {
   StepResultNotJsonError,
   StepResultTooLargeError,
   StepTimeoutError,
-  StewardError,
   UnknownWorkflowError,
   ValidationError,
   WaitTimeoutError,
   formatIssues,
-  reviveError,
   isRetryable,
+  reviveError,
   serializeError,
-  type SerializedError,
 } from '../errors.js';
 import { backoffDelay, DEFAULT_RETRY } from '../domain/backoff.js';
 import { encodeJson } from '../domain/json.js';

@@ -47,7 +47,13 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
 
   let deadlineTimer: NodeJS.Timeout | undefined;
   try {
-    if (run.cancelRequested) {
+    // aborted while held ready: end without running workflow code
+    const early: unknown = controller.signal.aborted ? controller.signal.reason : null;
+    if (early instanceof LeaseLostError) {
+      free();
+      return;
+    }
+    if (run.cancelRequested || early instanceof RunCancelledError) {
       await finish({ status: 'cancelled', error: serializeError(new RunCancelledError(run.id)) });
       return;
     }

@@ -4,6 +4,7 @@ import {
   ClosedError,
   RunCancelledError,
   RunFailedError,
+  ResultTimeoutError,
   RunNotFoundError,
   UnknownWorkflowError,
   ValidationError,
@@ -185,9 +186,17 @@ class StewardInstance implements Steward {
       created,
       result: async (opts) => {
         const run = await this.wait(id, opts);
-        if (run.status === 'succeeded') return run.output as O;
-        if (run.status === 'cancelled') throw new RunCancelledError(id);
-        throw new RunFailedError(id, run.error);
+        switch (run.status) {
+          case 'succeeded':
+            return run.output as O;
+          case 'cancelled':
+            throw new RunCancelledError(id);
+          case 'failed':
+          case 'rolled_back':
+            throw new RunFailedError(id, run.error);
+          default:
+            throw new ResultTimeoutError(id, run.status, opts?.timeoutMs ?? 0);
+        }
       },
       record: () => this.run(id),
     };

@@ -56,8 +56,16 @@ export class Worker {
   readonly id: string;
   private concurrency = 16;
   private prefetch = 16;
-  /** Claimed runs waiting for a free slot, oldest first. */
+  /** Claimed runs waiting for a free slot: highest priority first, then in claim order. */
   private ready: Execution[] = [];
+  /**
+   * The highest priority of runs made runnable here since the last claim was issued, or null. Held runs of lower
+   * priority wait for the next claim to return, so a run started later with a higher priority still goes first.
+   */
+  private outranking: { priority: number; since: number } | null = null;
+  private claimsIssued = 0;
+  /** Cancels heard for runs not (yet) held here: a claim answered later may bring them. */
+  private cancelsHeard = new Set<string>();
   private executing = 0;
   private queues: string[] = [];
   private started = false;
@@ -98,8 +106,8 @@ export class Worker {
     this.started = true;
     this.stopping = false;
     this.unsubscribe = this.deps.store.subscribe((notice) => this.onNotice(notice));
+    // a started worker keeps the process alive, like a listening server, until it is stopped
     this.pollTimer = setInterval(() => this.schedulePump(), this.deps.config.pollIntervalMs);
-    this.pollTimer.unref();
     const beat = Math.max(50, Math.floor(this.deps.config.leaseMs / 3));
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), beat);
     this.heartbeatTimer.unref();
@@ -159,14 +167,16 @@ export class Worker {
     switch (notice.type) {
       case 'runnable':
         if (!this.queues.includes(notice.queue)) return;
-        if (notice.at <= this.deps.clock.now()) this.schedulePump();
-        else this.wakeLater(notice.at);
+        if (notice.at <= this.deps.clock.now()) {
+          if (notice.priority !== null && (this.outranking === null || notice.priority > this.outranking.priority)) {
+            this.outranking = { priority: notice.priority, since: this.claimsIssued };
+          }
+          this.schedulePump();
+        } else this.wakeLater(notice.at);
         return;
-      case 'cancel_requested': {
-        const execution = this.executions.get(notice.runId);
-        execution?.controller.abort(new RunCancelledError(notice.runId));
+      case 'cancel_requested':
+        this.abort(notice.runId, new RunCancelledError(notice.runId));
         return;
-      }
       case 'finished':
       case 'events':
         return;
@@ -206,8 +216,10 @@ export class Worker {
     this.startReady();
     const slots = this.concurrency - this.executing;
     const covered = this.ready.length + this.reserved;
-    const want = slots + this.prefetch - covered;
+    // a run that may outrank a held one is claimed even past the prefetch
+    const want = slots + this.prefetch - covered + (this.outranksHeld() ? 1 : 0);
     if (want <= 0) return;
+    const issued = ++this.claimsIssued;
     // what goes beyond the free slots is claimed ahead
     const ahead = Math.max(0, want - Math.max(0, slots - covered));
     this.reserved += want;
@@ -226,6 +238,7 @@ export class Worker {
       this.deps.logger.warn({ err: error, workerId: this.id }, 'claiming runs failed; retrying at the next poll');
     } finally {
       this.reserved -= want;
+      if (this.outranking !== null && this.outranking.since < issued) this.outranking = null;
     }
     for (const run of claimed) {
       const execution: Execution = { claimed: run, lease: run.lease, controller: new AbortController(), done: null };
@@ -239,20 +252,60 @@ export class Worker {
       }
       this.executions.set(run.run.id, execution);
       this.live.add(execution);
-      this.ready.push(execution);
+      this.hold(execution);
+      if (this.cancelsHeard.delete(run.run.id)) this.abort(run.run.id, new RunCancelledError(run.run.id));
     }
+    // a cancel heard for a run no claim brought concerns another worker's run
+    if (this.reserved === 0) this.cancelsHeard.clear();
     if (this.stopping) return;
     this.startReady();
     if (claimed.length === want) this.schedulePump();
     else if (claimed.length === 0) void this.planWake();
   }
 
+  /** Adds a claimed run to the ready list, after every held run of its priority or higher. */
+  private hold(execution: Execution): void {
+    const priority = execution.claimed.run.priority;
+    let at = this.ready.length;
+    while (at > 0 && (this.ready[at - 1]?.claimed.run.priority ?? priority) < priority) at -= 1;
+    this.ready.splice(at, 0, execution);
+  }
+
+  /**
+   * Aborts a run's execution. A run only held ready starts at once, even past the concurrency, so that it ends
+   * (cancelled, or dropped for a lost lease) without running workflow code and without waiting for a slot.
+   */
+  private abort(runId: string, reason: Error): void {
+    const execution = this.executions.get(runId);
+    if (!execution) {
+      if (reason instanceof RunCancelledError && (this.reserved > 0 || this.cancelsHeard.size > 0)) {
+        this.cancelsHeard.add(runId);
+      }
+      return;
+    }
+    execution.controller.abort(reason);
+    if (execution.done === null) {
+      this.ready = this.ready.filter((e) => e !== execution);
+      this.execute(execution);
+    }
+  }
+
   /** Starts held runs while slots are free. */
   private startReady(): void {
     while (this.executing < this.concurrency && this.ready.length > 0 && !this.stopping) {
+      if (this.outranksHeld(this.ready[0])) {
+        // wait for a claim issued after the outranking run was heard of; issue one if none is under way
+        if (this.outranking !== null && this.outranking.since >= this.claimsIssued) this.schedulePump();
+        return;
+      }
       const execution = this.ready.shift();
       if (execution) this.execute(execution);
     }
+  }
+
+  /** Whether a run made runnable since the last claim outranks the given held run (default: the lowest held). */
+  private outranksHeld(held: Execution | undefined = this.ready[this.ready.length - 1]): boolean {
+    return this.outranking !== null && held !== undefined && this.outranking.priority > held.claimed.run.priority;
   }
 
   /** After an empty claim: sleep until the earliest future runnable time this store knows of. */
@@ -293,9 +346,9 @@ export class Worker {
       const renewal = await this.deps.store.renewLeases(this.id, leases, this.deps.config.leaseMs, this.deps.clock.now());
       for (const runId of renewal.lost) {
         const execution = this.executions.get(runId);
-        if (execution) execution.controller.abort(new LeaseLostError(runId, execution.lease.epoch));
+        if (execution) this.abort(runId, new LeaseLostError(runId, execution.lease.epoch));
       }
-      for (const runId of renewal.cancelRequested) this.executions.get(runId)?.controller.abort(new RunCancelledError(runId));
+      for (const runId of renewal.cancelRequested) this.abort(runId, new RunCancelledError(runId));
     } catch (error) {
       this.deps.logger.warn({ err: error, workerId: this.id }, 'renewing leases failed; retrying at the next heartbeat');
     }

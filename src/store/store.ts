@@ -150,7 +150,8 @@ export interface CancelResult {
 
 /** A change that committed, told to listeners in this process after the commit. */
 export type StoreNotice =
-  | { type: 'runnable'; queue: string; at: number }
+  /** Runs of `queue` become claimable at `at`; `priority` is the highest among them when the store knows it. */
+  | { type: 'runnable'; queue: string; at: number; priority: number | null }
   | { type: 'finished'; runId: string; status: RunStatus }
   | { type: 'cancel_requested'; runId: string }
   | { type: 'events' };

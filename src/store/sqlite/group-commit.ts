@@ -82,16 +82,23 @@ export class GroupCommit {
   }
 }
 
-/** One `events` notice per batch and one `runnable` notice per queue (the earliest) are enough for every listener. */
+/**
+ * One `events` notice per batch and one `runnable` notice per queue (the earliest time, the highest known priority)
+ * are enough for every listener.
+ */
 function collapse(notices: StoreNotice[]): StoreNotice[] {
   const out: StoreNotice[] = [];
-  const runnable = new Map<string, { type: 'runnable'; queue: string; at: number }>();
+  const runnable = new Map<string, Extract<StoreNotice, { type: 'runnable' }>>();
   let events = false;
   for (const notice of notices) {
     if (notice.type === 'events') events = true;
     else if (notice.type === 'runnable') {
       const seen = runnable.get(notice.queue);
-      if (!seen || notice.at < seen.at) runnable.set(notice.queue, notice);
+      if (!seen) runnable.set(notice.queue, { ...notice });
+      else {
+        seen.at = Math.min(seen.at, notice.at);
+        if (notice.priority !== null && (seen.priority === null || notice.priority > seen.priority)) seen.priority = notice.priority;
+      }
     } else out.push(notice);
   }
   out.push(...runnable.values());

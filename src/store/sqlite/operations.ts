@@ -141,7 +141,7 @@ export class SqliteOperations {
       run.createdAt,
       run.createdAt,
     );
-    if (run.status === 'queued') notices.push({ type: 'runnable', queue: run.queue, at: run.runnableAt });
+    if (run.status === 'queued') notices.push({ type: 'runnable', queue: run.queue, at: run.runnableAt, priority: run.priority });
     notices.push({ type: 'events' });
     // the facade builds the new run's record from what it sent; only a found run crosses back whole
     return { run: null, created: true };
@@ -268,7 +268,7 @@ export class SqliteOperations {
   releaseRun(notices: StoreNotice[], lease: Lease, now: number): void {
     const row = this.fence(lease);
     this.q.release.run(now, now, lease.runId);
-    notices.push({ type: 'runnable', queue: row.queue, at: now }, { type: 'events' });
+    notices.push({ type: 'runnable', queue: row.queue, at: now, priority: null }, { type: 'events' });
   }
 
   private upsertStep(runId: string, step: StepWrite): void {
@@ -307,7 +307,7 @@ export class SqliteOperations {
     // a cancel asked for while the run was executing must not sleep with it
     if (row.cancel_requested === 1) at = suspension.now;
     this.q.suspend.run(suspension.kind, suspension.ref, at, suspension.now, lease.runId);
-    if (at !== null) notices.push({ type: 'runnable', queue: row.queue, at });
+    if (at !== null) notices.push({ type: 'runnable', queue: row.queue, at, priority: null });
     notices.push({ type: 'events' });
   }
 
@@ -326,7 +326,7 @@ export class SqliteOperations {
     this.q.finish.run(outcome.status, output, error, now, now, runId);
     if (row.parent_id !== null) {
       const parent = this.q.wakeParent.get(now, now, row.parent_id, runId) as { queue: string } | undefined;
-      if (parent) notices.push({ type: 'runnable', queue: parent.queue, at: now });
+      if (parent) notices.push({ type: 'runnable', queue: parent.queue, at: now, priority: null });
     }
     notices.push({ type: 'finished', runId, status: outcome.status }, { type: 'events' });
   }
@@ -409,7 +409,7 @@ export class SqliteOperations {
     this.q.insertSignal.run(runId, name, payloadJson, now);
     this.q.insertEvent.run(runId, 'signal.received', JSON.stringify({ name }), now);
     const woken = this.q.wakeForSignal.run(now, now, runId, name).changes;
-    if (woken > 0) notices.push({ type: 'runnable', queue: row.queue, at: now });
+    if (woken > 0) notices.push({ type: 'runnable', queue: row.queue, at: now, priority: null });
     notices.push({ type: 'events' });
   }
 

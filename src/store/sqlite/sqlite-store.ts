@@ -184,6 +184,7 @@ export class SqliteStore implements Store {
       this.closed = true;
       this.listeners.clear();
       if (!this.failure) {
+        // the thread keeps the process alive until it has closed the database and exited
         this.thread.ref();
         const closed = new Promise<void>((resolve) => this.thread.once('exit', () => resolve()));
         this.thread.postMessage({ id: this.nextId++, close: true } satisfies ThreadRequest);

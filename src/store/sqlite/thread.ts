@@ -27,8 +27,8 @@ if (!port) throw new Error('the SQLite thread must run as a worker thread');
 
 port.on('message', (request: ThreadRequest) => {
   if ('close' in request) {
+    // no answer: the facade waits for this thread to exit
     db.close();
-    port.postMessage({ id: request.id, outcome: { ok: true, outcomes: [], notices: [] } } satisfies ThreadReply);
     port.close();
     return;
   }

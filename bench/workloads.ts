@@ -1,0 +1,94 @@
+/** The workloads of `npm run bench`, each on a fresh store with the durability the store ships with. */
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { defineWorkflow } from '../src/index.js';
+import { runBatch, verifySucceeded, withSteward, type BenchEnv } from './harness.js';
+import { metric, percentiles, perSecond, type Metric } from './stats.js';
+
+const CONCURRENCY = 16;
+const W1_RUNS = 10_000;
+const W2_LATENCY_RUNS = 200;
+const W2_WARMUP_RUNS = 20;
+const W2_BATCH_RUNS = 1_000;
+
+/** A named measurement. It records each metric as soon as it has it, so an error after measuring keeps the numbers. */
+export interface Workload {
+  id: string;
+  title: string;
+  run(env: BenchEnv, record: (metric: Metric) => void): Promise<void>;
+}
+
+const noop = defineWorkflow({
+  name: 'bench.noop',
+  input: z.object({}),
+  run: async (ctx) => ctx.step('noop', () => 1),
+});
+
+/** Three steps, each fed by the one before: (n + 1) * 2 + 3. */
+const chain = defineWorkflow({
+  name: 'bench.chain',
+  input: z.object({ n: z.number().int() }),
+  run: async (ctx, { n }) => {
+    const a = await ctx.step('add', () => n + 1);
+    const b = await ctx.step('double', () => a * 2);
+    return ctx.step('offset', () => b + 3);
+  },
+});
+
+const chainOutput = (n: number): number => (n + 1) * 2 + 3;
+
+const w1: Workload = {
+  id: 'W1',
+  title: `${W1_RUNS.toLocaleString('en-US')} no-op one-step workflows, worker concurrency ${CONCURRENCY}`,
+  run: (env, record) =>
+    withSteward(env, [noop], async (steward) => {
+      steward.worker.start({ concurrency: CONCURRENCY });
+      const batch = await runBatch(env, steward, noop.name, Array.from({ length: W1_RUNS }, () => ({})));
+      await verifySucceeded(steward, noop.name, batch.ids, (run) => (run.output === 1 ? null : `output ${JSON.stringify(run.output)}`));
+      record(metric('throughput (first start → last finish)', perSecond(W1_RUNS, batch.finishedMs), 'jobs/s', { op: '>=', value: 10_000 }));
+      record(metric(`start rate (${W1_RUNS.toLocaleString('en-US')} concurrent starts)`, perSecond(W1_RUNS, batch.startedMs), 'starts/s'));
+    }),
+};
+
+const w2: Workload = {
+  id: 'W2',
+  title: `3-step workflow: ${W2_LATENCY_RUNS} sequential runs for latency, ${W2_BATCH_RUNS.toLocaleString('en-US')} at once for throughput`,
+  run: async (env, record) => {
+    await withSteward(env, [chain], async (steward) => {
+      env.progress.begin('W2 latency');
+      steward.worker.start({ concurrency: CONCURRENCY });
+      const samples: number[] = [];
+      const ticker = env.progress.every(() => `run ${samples.length}/${W2_LATENCY_RUNS} (after ${W2_WARMUP_RUNS} warm-up)`);
+      try {
+        for (let i = 0; i < W2_WARMUP_RUNS + W2_LATENCY_RUNS; i++) {
+          const t0 = performance.now();
+          const output = await (await steward.start<number>(chain.name, { n: i })).result();
+          const ms = performance.now() - t0;
+          if (output !== chainOutput(i)) throw new Error(`run ${i} of ${chain.name} returned ${JSON.stringify(output)}, expected ${chainOutput(i)}`);
+          if (i >= W2_WARMUP_RUNS) samples.push(ms);
+        }
+      } finally {
+        ticker.stop();
+      }
+      const [p50, p95, p99] = percentiles(samples, [50, 95, 99]) as [number, number, number];
+      record(metric('latency p50 (start → result)', p50, 'ms', { op: '<=', value: 3 }));
+      record(metric('latency p95', p95, 'ms'));
+      record(metric('latency p99', p99, 'ms'));
+    });
+    await withSteward(env, [chain], async (steward) => {
+      env.progress.begin('W2 throughput');
+      steward.worker.start({ concurrency: CONCURRENCY });
+      const inputs = Array.from({ length: W2_BATCH_RUNS }, (_, n) => ({ n }));
+      const batch = await runBatch(env, steward, chain.name, inputs);
+      await verifySucceeded(steward, chain.name, batch.ids, (run) => {
+        const n = (run.input as { n: number }).n;
+        return run.output === chainOutput(n) ? null : `output ${JSON.stringify(run.output)} for n=${n}`;
+      });
+      const rate = perSecond(W2_BATCH_RUNS, batch.finishedMs);
+      record(metric(`throughput (${W2_BATCH_RUNS.toLocaleString('en-US')} at once)`, rate, 'workflows/s', { op: '>=', value: 3_000 }));
+    });
+  },
+};
+
+/** Every workload, in the order they run. */
+export const WORKLOADS: readonly Workload[] = [w1, w2];

@@ -1,0 +1,23 @@
+/** The `steward` command line: its global options and its command groups. */
+import { Command } from 'commander';
+import { registerRunCommands } from './run.js';
+import { registerWorkerCommands } from './worker.js';
+
+/** Builds the program; errors are thrown to the caller instead of exiting (see main.ts). */
+export function buildProgram(): Command {
+  const program = new Command('steward')
+    .description('Durable, safe execution of the actions of agents and automations.')
+    .option('--store <url>', 'the store, e.g. sqlite:./.steward/steward.db (default: $STEWARD_DATABASE_URL, else that file)')
+    .option(
+      '--module <path>',
+      'a JavaScript module exporting workflows; repeatable (default: $STEWARD_MODULES, comma-separated, else the bundled examples)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  registerWorkerCommands(program);
+  registerRunCommands(program);
+  return program;
+}

@@ -1,0 +1,932 @@
+/**
+ * The Store conformance suite: every store (SQLite now, PostgreSQL later) runs these same stories through the Store
+ * interface. A store joins by calling `defineStoreConformance(name, factory)` from a `*.test.ts` file.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RUN_STATUSES, RUN_TRANSITIONS, type Lease, type RunStatus, type Store } from '../../src/index.js';
+import type { NewRun, StepWrite } from '../../src/store/store.js';
+import { rejectionOf } from '../helpers/wait.js';
+
+/** Plain database access beside the Store, so that the suite can check what the database itself enforces. */
+export interface RawDatabase {
+  /** Sets a run's status with one plain UPDATE, bypassing the Store (the database's own guard must refuse illegal changes). */
+  setRunStatus(runId: string, status: string): Promise<void>;
+  /** The rows of the database's status transition table. */
+  statusTransitions(): Promise<Array<{ from: string; to: string }>>;
+}
+
+/** A fresh, empty store for one test, and how to dispose of it. */
+export interface StoreUnderTest {
+  store: Store;
+  raw: RawDatabase;
+  cleanup(): Promise<void>;
+}
+
+/** Makes a fresh store for each test. */
+export type StoreFactory = () => Promise<StoreUnderTest>;
+
+const LEASE_MS = 1000;
+
+/** Runs the conformance suite against the stores a factory makes. */
+export function defineStoreConformance(name: string, makeStore: StoreFactory): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+    let raw: RawDatabase;
+    let cleanup: () => Promise<void>;
+    /** A time base; the suite passes every "now" explicitly, so time only moves when a test says so. */
+    let T0: number;
+
+    beforeEach(async () => {
+      ({ store, raw, cleanup } = await makeStore());
+      T0 = Date.now();
+    });
+
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    function newRun(fields: Partial<NewRun> = {}): NewRun {
+      return {
+        id: `run_${randomUUID()}`,
+        workflow: 'wf.test',
+        workflowVersion: '1',
+        inputJson: '{}',
+        status: 'queued',
+        mode: 'apply',
+        autonomy: null,
+        subject: null,
+        goal: null,
+        idempotencyKey: null,
+        queue: 'default',
+        priority: 0,
+        parentId: null,
+        timeoutMs: null,
+        runnableAt: T0,
+        createdAt: T0,
+        ...fields,
+      };
+    }
+
+    async function create(fields: Partial<NewRun> = {}): Promise<string> {
+      const { run } = await store.createRun(newRun(fields));
+      return run.id;
+    }
+
+    async function claim(owner: string, now: number, fields: { workflows?: string[]; queues?: string[]; limit?: number } = {}) {
+      return store.claimRuns({
+        owner,
+        queues: fields.queues ?? ['default'],
+        workflows: fields.workflows ?? ['wf.test'],
+        limit: fields.limit ?? 10,
+        leaseMs: LEASE_MS,
+        now,
+      });
+    }
+
+    /** Claims exactly one run (the test arranged that it is the only runnable one) and returns its lease. */
+    async function claimOne(owner: string, now: number, fields: { workflows?: string[]; queues?: string[] } = {}): Promise<Lease> {
+      const claimed = await claim(owner, now, { ...fields, limit: 1 });
+      expect(claimed).toHaveLength(1);
+      return claimed[0]!.lease;
+    }
+
+    function completedStep(seq: number, result: unknown, at: number, fields: Partial<StepWrite> = {}): StepWrite {
+      return {
+        seq,
+        kind: 'step',
+        name: `step-${seq}`,
+        status: 'completed',
+        attempts: 1,
+        resultJson: JSON.stringify(result),
+        error: null,
+        wakeAt: null,
+        startedAt: at,
+        finishedAt: at,
+        ...fields,
+      };
+    }
+
+    const cancelReason = { code: 'STEWARD_RUN_CANCELLED', name: 'RunCancelledError', message: 'cancelled by the test' };
+
+    describe('creating and reading runs', () => {
+      it('a created run reads back with every field it was given', async () => {
+        const given = newRun({
+          workflow: 'wf.test',
+          workflowVersion: '7',
+          inputJson: JSON.stringify({ service: 'api', replicas: 3, tags: ['a', 'b'] }),
+          mode: 'plan',
+          autonomy: 2,
+          subject: 'User::"alice"',
+          goal: 'scale the api',
+          idempotencyKey: `key-${randomUUID()}`,
+          queue: 'deploys',
+          priority: 5,
+          timeoutMs: 60_000,
+          runnableAt: T0 + 10,
+        });
+
+        const { run: created, created: isNew } = await store.createRun(given);
+        const read = await store.getRun(given.id);
+
+        expect(isNew).toBe(true);
+        expect(read).toEqual(created);
+        expect(read).toMatchObject({
+          id: given.id,
+          workflow: 'wf.test',
+          workflowVersion: '7',
+          input: { service: 'api', replicas: 3, tags: ['a', 'b'] },
+          status: 'queued',
+          mode: 'plan',
+          autonomy: 2,
+          subject: 'User::"alice"',
+          goal: 'scale the api',
+          idempotencyKey: given.idempotencyKey,
+          queue: 'deploys',
+          priority: 5,
+          parentId: null,
+          output: null,
+          error: null,
+          runnableAt: T0 + 10,
+          timeoutMs: 60_000,
+          deadlineAt: T0 + 60_000,
+          cancelRequested: false,
+          leaseOwner: null,
+          claims: 0,
+          createdAt: T0,
+          startedAt: null,
+          finishedAt: null,
+        });
+      });
+
+      it('reading a run that does not exist gives null', async () => {
+        expect(await store.getRun('run_does_not_exist')).toBeNull();
+      });
+
+      it('a second create with the same idempotency key returns the first run and creates nothing', async () => {
+        const key = `order-${randomUUID()}`;
+        const first = await store.createRun(newRun({ idempotencyKey: key, inputJson: '{"n":1}' }));
+        const second = await store.createRun(newRun({ idempotencyKey: key, inputJson: '{"n":2}' }));
+
+        expect(first.created).toBe(true);
+        expect(second.created).toBe(false);
+        expect(second.run.id).toBe(first.run.id);
+        expect(second.run.input).toEqual({ n: 1 });
+        const page = await store.listRuns({ limit: 10 });
+        expect(page.runs.map((r) => r.id)).toEqual([first.run.id]);
+      });
+
+      it('a run cannot be created in a status other than queued or planned', async () => {
+        const run = newRun({ status: 'running' as unknown as 'queued' });
+
+        const error = await rejectionOf(store.createRun(run));
+
+        expect(error.code).toBe('STEWARD_ILLEGAL_TRANSITION');
+        expect(await store.getRun(run.id)).toBeNull();
+      });
+    });
+
+    describe('queues', () => {
+      it('a queue at its maxQueued refuses new runs with STEWARD_QUEUE_FULL, and accepts again once one leaves', async () => {
+        await store.configureQueues([{ name: 'small', concurrency: null, maxQueued: 2 }]);
+        await create({ queue: 'small' });
+        await create({ queue: 'small', idempotencyKey: 'kept' });
+
+        const refused = newRun({ queue: 'small' });
+        const error = await rejectionOf(store.createRun(refused));
+        expect(error.code).toBe('STEWARD_QUEUE_FULL');
+        expect(error.message).toContain('small');
+        expect(await store.getRun(refused.id)).toBeNull();
+        expect(await store.getQueue('small')).toMatchObject({ name: 'small', maxQueued: 2, queued: 2, running: 0 });
+
+        // asking again for a run that exists is not a new run: it is answered even when the queue is full
+        const again = await store.createRun(newRun({ queue: 'small', idempotencyKey: 'kept' }));
+        expect(again.created).toBe(false);
+
+        await claimOne('worker-a', T0, { queues: ['small'] });
+        expect((await store.createRun(newRun({ queue: 'small' }))).created).toBe(true);
+      });
+
+      it('getQueue counts queued and running runs, and knows no queue it never saw', async () => {
+        await store.configureQueues([{ name: 'counted', concurrency: 3, maxQueued: null }]);
+        await create({ queue: 'counted' });
+        await create({ queue: 'counted' });
+        await claimOne('worker-a', T0, { queues: ['counted'] });
+
+        expect(await store.getQueue('counted')).toEqual({ name: 'counted', concurrency: 3, maxQueued: null, queued: 1, running: 1 });
+        expect(await store.getQueue('never-seen')).toBeNull();
+      });
+    });
+
+    describe('claiming runs', () => {
+      it('claims the highest priority first and the oldest first within one priority', async () => {
+        const low = await create({ priority: 0, createdAt: T0 });
+        const highOld = await create({ priority: 5, createdAt: T0 + 1 });
+        const middle = await create({ priority: 1, createdAt: T0 + 2 });
+        const highNew = await create({ priority: 5, createdAt: T0 + 3 });
+        const negative = await create({ priority: -3, createdAt: T0 + 4 });
+
+        const order: string[] = [];
+        for (let i = 0; i < 5; i += 1) order.push((await claimOne(`worker-${i}`, T0 + 10)).runId);
+
+        expect(order).toEqual([highOld, highNew, middle, low, negative]);
+      });
+
+      it('one claim of many runs returns them in priority order', async () => {
+        const a = await create({ priority: 1 });
+        const b = await create({ priority: 9 });
+        const c = await create({ priority: 1 });
+
+        const claimed = await claim('worker-a', T0, { limit: 3 });
+
+        expect(claimed.map((c) => c.run.id)).toEqual([b, a, c]);
+      });
+
+      it('a claimed run is running under the claimer’s lease and is not claimed by anyone else', async () => {
+        const id = await create();
+
+        const [claimed] = await claim('worker-a', T0 + 5);
+        const second = await claim('worker-b', T0 + 6);
+
+        expect(claimed!.lease).toEqual({ runId: id, owner: 'worker-a', epoch: claimed!.lease.epoch });
+        expect(claimed!.steps).toEqual([]);
+        expect(claimed!.run).toMatchObject({ id, status: 'running', leaseOwner: 'worker-a', claims: 1, startedAt: T0 + 5 });
+        expect(claimed!.run.leaseExpiresAt).toBe(T0 + 5 + LEASE_MS);
+        expect(second).toEqual([]);
+      });
+
+      it('a queue’s concurrency holds across two owners', async () => {
+        await store.configureQueues([{ name: 'narrow', concurrency: 2, maxQueued: null }]);
+        const ids = [];
+        for (let i = 0; i < 4; i += 1) ids.push(await create({ queue: 'narrow', createdAt: T0 + i }));
+
+        const byA = await claim('worker-a', T0 + 10, { queues: ['narrow'] });
+        const byB = await claim('worker-b', T0 + 10, { queues: ['narrow'] });
+        expect(byA.map((c) => c.run.id)).toEqual([ids[0], ids[1]]);
+        expect(byB).toEqual([]);
+        expect(await store.getQueue('narrow')).toMatchObject({ running: 2, queued: 2 });
+
+        await store.finishRun(byA[0]!.lease, { status: 'succeeded', outputJson: 'null' }, T0 + 20);
+        const nextB = await claim('worker-b', T0 + 21, { queues: ['narrow'] });
+        const moreA = await claim('worker-a', T0 + 21, { queues: ['narrow'] });
+
+        expect(nextB.map((c) => c.run.id)).toEqual([ids[2]]);
+        expect(moreA).toEqual([]);
+      });
+
+      it('runs of a queue with a concurrency limit are never claimed ahead; other runs are', async () => {
+        await store.configureQueues([{ name: 'narrow', concurrency: 5, maxQueued: null }]);
+        for (let i = 0; i < 3; i += 1) {
+          await create({ queue: 'narrow', createdAt: T0 + i });
+          await create({ queue: 'default', createdAt: T0 + i });
+        }
+        const request = { owner: 'worker-a', workflows: ['wf.test'], limit: 3, ahead: 2, leaseMs: LEASE_MS, now: T0 + 10 };
+
+        const narrow = await store.claimRuns({ ...request, queues: ['narrow'] });
+        const open = await store.claimRuns({ ...request, queues: ['default'] });
+
+        expect(narrow).toHaveLength(1);
+        expect(open).toHaveLength(3);
+        expect(await store.getQueue('narrow')).toMatchObject({ running: 1, queued: 2 });
+      });
+
+      it('claims only runs of the listed workflows and queues', async () => {
+        const a1 = await create({ workflow: 'wf.a' });
+        const b1 = await create({ workflow: 'wf.b' });
+        const a2 = await create({ workflow: 'wf.a' });
+        const elsewhere = await create({ workflow: 'wf.a', queue: 'elsewhere' });
+
+        const onlyB = await claim('worker-b', T0, { workflows: ['wf.b'] });
+        const onlyA = await claim('worker-a', T0, { workflows: ['wf.a'] });
+        const other = await claim('worker-c', T0, { workflows: ['wf.a'], queues: ['elsewhere'] });
+
+        expect(onlyB.map((c) => c.run.id)).toEqual([b1]);
+        expect(onlyA.map((c) => c.run.id)).toEqual([a1, a2]);
+        expect(other.map((c) => c.run.id)).toEqual([elsewhere]);
+      });
+
+      it('a run is not claimed before its runnableAt, and nextRunnableAt says when it will be', async () => {
+        const id = await create({ runnableAt: T0 + 5000 });
+
+        expect(await claim('worker-a', T0 + 4999)).toEqual([]);
+        expect(await store.nextRunnableAt(['default'], ['wf.test'])).toBe(T0 + 5000);
+        expect((await claim('worker-a', T0 + 5000)).map((c) => c.run.id)).toEqual([id]);
+      });
+    });
+
+    describe('leases and fencing', () => {
+      it('writes under an old epoch or another owner are refused with STEWARD_LEASE_LOST and change nothing', async () => {
+        const id = await create();
+        const other = await create();
+        const lease = await claimOne('worker-a', T0);
+        const eventsBefore = await store.readEvents({ after: 0, runId: id, limit: 1000 });
+        const before = await store.getRun(id);
+        const forged: Lease[] = [
+          { ...lease, epoch: lease.epoch + 1 },
+          { ...lease, epoch: lease.epoch - 1 },
+          { ...lease, owner: 'worker-b' },
+        ];
+
+        for (const bad of forged) {
+          const attempts: Array<Promise<unknown>> = [
+            store.recordStep(bad, completedStep(1, 'zombie', T0 + 1)),
+            store.finishRun(bad, { status: 'succeeded', outputJson: '"zombie"' }, T0 + 1),
+            store.finishRun(bad, { status: 'failed', error: { code: 'X', name: 'Error', message: 'zombie' } }, T0 + 1),
+            store.suspendRun(bad, { kind: 'timer', ref: 'nap', runnableAt: T0 + 100, step: null, now: T0 + 1 }),
+            store.releaseRun(bad, T0 + 1),
+            store.consumeSignal(bad, { seq: 1, name: 'go', deadline: null, startedAt: T0 + 1, now: T0 + 1 }),
+            store.startChild(bad, newRun({ parentId: id, idempotencyKey: `${id}:1` }), {
+              ...completedStep(1, { childId: 'x' }, T0 + 1),
+              kind: 'child',
+              status: 'waiting',
+              finishedAt: null,
+            }),
+          ];
+          for (const attempt of attempts) expect((await rejectionOf(attempt)).code).toBe('STEWARD_LEASE_LOST');
+        }
+
+        expect(await store.getRun(id)).toEqual(before);
+        expect(await store.listSteps(id)).toEqual([]);
+        expect((await store.listRuns({ parentId: id, limit: 10 })).runs).toEqual([]);
+        expect(await store.readEvents({ after: 0, runId: id, limit: 1000 })).toEqual(eventsBefore);
+        expect((await store.getRun(other))?.status).toBe('queued');
+      });
+
+      it('the real lease still writes after the forged ones were refused', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await rejectionOf(store.recordStep({ ...lease, owner: 'worker-b' }, completedStep(1, 'zombie', T0 + 1)));
+
+        await store.recordStep(lease, completedStep(1, 'real', T0 + 2));
+        await store.finishRun(lease, { status: 'succeeded', outputJson: '"done"' }, T0 + 3);
+
+        expect((await store.listSteps(id)).map((s) => s.result)).toEqual(['real']);
+        expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'done' });
+      });
+
+      it('an expired lease is reclaimed by another owner with a higher epoch, and the old owner is fenced off', async () => {
+        const id = await create();
+        const leaseA = await claimOne('worker-a', T0);
+        await store.recordStep(leaseA, completedStep(1, 'from A', T0 + 100));
+
+        expect(await claim('worker-b', T0 + 500)).toEqual([]);
+        expect(await store.renewLeases('worker-a', [leaseA], LEASE_MS, T0 + 900)).toEqual({ lost: [], cancelRequested: [] });
+        expect(await claim('worker-b', T0 + 1500)).toEqual([]);
+        const reclaimed = await claim('worker-b', T0 + 1900);
+
+        expect(reclaimed).toHaveLength(1);
+        const leaseB = reclaimed[0]!.lease;
+        expect(leaseB.owner).toBe('worker-b');
+        expect(leaseB.epoch).toBeGreaterThan(leaseA.epoch);
+        expect(reclaimed[0]!.run).toMatchObject({ status: 'running', leaseOwner: 'worker-b', claims: 2 });
+        expect(reclaimed[0]!.steps.map((s) => [s.seq, s.result])).toEqual([[1, 'from A']]);
+        expect(await store.getQueue('default')).toMatchObject({ running: 1, queued: 0 });
+
+        expect((await rejectionOf(store.recordStep(leaseA, completedStep(2, 'zombie', T0 + 2000)))).code).toBe('STEWARD_LEASE_LOST');
+        expect((await rejectionOf(store.finishRun(leaseA, { status: 'succeeded', outputJson: '"A"' }, T0 + 2000)))?.code).toBe(
+          'STEWARD_LEASE_LOST',
+        );
+        expect(await store.renewLeases('worker-a', [leaseA], LEASE_MS, T0 + 2000)).toEqual({ lost: [id], cancelRequested: [] });
+
+        await store.recordStep(leaseB, completedStep(2, 'from B', T0 + 2001));
+        await store.finishRun(leaseB, { status: 'succeeded', outputJson: '"B"' }, T0 + 2002);
+        expect((await store.listSteps(id)).map((s) => s.result)).toEqual(['from A', 'from B']);
+        expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'B' });
+        const types = (await store.readEvents({ after: 0, runId: id, limit: 1000 })).map((e) => e.type);
+        expect(types).toContain('run.reclaimed');
+      });
+
+      it('a released run goes back to its queue and the next claim fences the old lease', async () => {
+        const id = await create();
+        const leaseA = await claimOne('worker-a', T0);
+
+        await store.releaseRun(leaseA, T0 + 10);
+        expect(await store.getRun(id)).toMatchObject({ status: 'queued', leaseOwner: null });
+        const leaseB = await claimOne('worker-b', T0 + 11);
+
+        expect(leaseB.epoch).toBeGreaterThan(leaseA.epoch);
+        expect((await rejectionOf(store.recordStep(leaseA, completedStep(1, 'A', T0 + 12)))).code).toBe('STEWARD_LEASE_LOST');
+      });
+    });
+
+    describe('steps', () => {
+      it('a completed step is recorded exactly once; a second record is refused with STEWARD_STEP_ALREADY_RECORDED', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.recordStep(lease, completedStep(1, 'first', T0 + 1));
+
+        const again = await rejectionOf(store.recordStep(lease, completedStep(1, 'second', T0 + 2)));
+
+        expect(again.code).toBe('STEWARD_STEP_ALREADY_RECORDED');
+        const steps = await store.listSteps(id);
+        expect(steps).toHaveLength(1);
+        expect(steps[0]).toMatchObject({ runId: id, seq: 1, kind: 'step', name: 'step-1', status: 'completed', attempts: 1, result: 'first' });
+        const completions = (await store.readEvents({ after: 0, runId: id, limit: 100 })).filter((e) => e.type === 'step.completed');
+        expect(completions).toHaveLength(1);
+      });
+
+      it('a failed step is final too', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        const error = { code: 'STEWARD_NON_RETRYABLE', name: 'NonRetryableError', message: 'no' };
+        await store.recordStep(lease, completedStep(1, null, T0 + 1, { status: 'failed', resultJson: null, error }));
+
+        const again = await rejectionOf(store.recordStep(lease, completedStep(1, 'late success', T0 + 2)));
+
+        expect(again.code).toBe('STEWARD_STEP_ALREADY_RECORDED');
+        expect(await store.listSteps(id)).toMatchObject([{ seq: 1, status: 'failed', error, result: null }]);
+      });
+
+      it('a retrying step keeps its attempts and may later complete', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        const error = { code: 'STEWARD_WORKFLOW_ERROR', name: 'Error', message: 'flaky' };
+        await store.suspendRun(lease, {
+          kind: 'retry',
+          ref: '1',
+          runnableAt: T0 + 50,
+          now: T0 + 1,
+          step: completedStep(1, null, T0 + 1, { status: 'retrying', resultJson: null, error, wakeAt: T0 + 50, finishedAt: null }),
+        });
+        expect(await store.listSteps(id)).toMatchObject([{ seq: 1, status: 'retrying', attempts: 1, error }]);
+        expect(await claim('worker-b', T0 + 49)).toEqual([]);
+
+        const again = await claimOne('worker-b', T0 + 50);
+        await store.recordStep(again, completedStep(1, 'ok', T0 + 51, { attempts: 2, startedAt: T0 + 1 }));
+
+        expect(await store.listSteps(id)).toMatchObject([{ seq: 1, status: 'completed', attempts: 2, result: 'ok', error: null }]);
+      });
+    });
+
+    describe('timers', () => {
+      it('a suspended run holds no lease and is claimable again only at its runnableAt', async () => {
+        const id = await create();
+        const leaseA = await claimOne('worker-a', T0);
+        await store.recordStep(leaseA, completedStep(1, 'before sleeping', T0 + 1));
+
+        await store.suspendRun(leaseA, {
+          kind: 'timer',
+          ref: 'nap',
+          runnableAt: T0 + 1000,
+          now: T0 + 2,
+          step: { seq: 2, kind: 'sleep', name: 'nap', status: 'waiting', attempts: 1, resultJson: null, error: null, wakeAt: T0 + 1000, startedAt: T0 + 2, finishedAt: null },
+        });
+
+        expect(await store.getRun(id)).toMatchObject({ status: 'waiting', waitKind: 'timer', waitRef: 'nap', runnableAt: T0 + 1000, leaseOwner: null });
+        expect(await store.getQueue('default')).toMatchObject({ running: 0 });
+        expect(await store.nextRunnableAt(['default'], ['wf.test'])).toBe(T0 + 1000);
+        expect(await claim('worker-b', T0 + 999)).toEqual([]);
+        expect((await rejectionOf(store.recordStep(leaseA, completedStep(3, 'x', T0 + 3)))).code).toBe('STEWARD_LEASE_LOST');
+
+        const woken = await claim('worker-b', T0 + 1000);
+        expect(woken).toHaveLength(1);
+        expect(woken[0]!.lease.epoch).toBeGreaterThan(leaseA.epoch);
+        expect(woken[0]!.run).toMatchObject({ status: 'running', claims: 2 });
+        expect(woken[0]!.steps.map((s) => [s.seq, s.kind, s.status])).toEqual([
+          [1, 'step', 'completed'],
+          [2, 'sleep', 'waiting'],
+        ]);
+        expect(woken[0]!.steps[1]!.wakeAt).toBe(T0 + 1000);
+      });
+    });
+
+    describe('signals', () => {
+      const wait = (seq: number, name: string, now: number, deadline: number | null = null) => ({
+        seq,
+        name,
+        deadline,
+        startedAt: now,
+        now,
+      });
+
+      it('a signal sent before the wait is buffered and taken by the wait, once', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.sendSignal(id, 'approve', JSON.stringify({ by: 'bob' }), T0 + 1);
+
+        const first = await store.consumeSignal(lease, wait(1, 'approve', T0 + 2));
+        const second = await store.consumeSignal(lease, wait(2, 'approve', T0 + 3));
+
+        expect(first).toEqual({ kind: 'received', payload: { by: 'bob' } });
+        expect(second).toEqual({ kind: 'suspended' });
+        expect(await store.listSteps(id)).toMatchObject([
+          { seq: 1, kind: 'signal', name: 'approve', status: 'completed', result: { by: 'bob' } },
+          { seq: 2, kind: 'signal', name: 'approve', status: 'waiting' },
+        ]);
+      });
+
+      it('two buffered signals of one name are taken in the order they were sent', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.sendSignal(id, 'item', '1', T0 + 1);
+        await store.sendSignal(id, 'item', '2', T0 + 2);
+
+        expect(await store.consumeSignal(lease, wait(1, 'item', T0 + 3))).toEqual({ kind: 'received', payload: 1 });
+        expect(await store.consumeSignal(lease, wait(2, 'item', T0 + 4))).toEqual({ kind: 'received', payload: 2 });
+      });
+
+      it('a wait with no signal suspends the run until the signal of that name arrives', async () => {
+        const id = await create();
+        const leaseA = await claimOne('worker-a', T0);
+
+        expect(await store.consumeSignal(leaseA, wait(1, 'approve', T0 + 1))).toEqual({ kind: 'suspended' });
+        expect(await store.getRun(id)).toMatchObject({ status: 'waiting', waitKind: 'signal', waitRef: 'approve', leaseOwner: null });
+        expect(await claim('worker-b', T0 + 3_600_000)).toEqual([]);
+
+        await store.sendSignal(id, 'something-else', '{}', T0 + 10);
+        expect(await claim('worker-b', T0 + 3_600_000)).toEqual([]);
+
+        await store.sendSignal(id, 'approve', JSON.stringify({ ok: true }), T0 + 20);
+        const leaseB = await claimOne('worker-b', T0 + 20);
+        const outcome = await store.consumeSignal(leaseB, { seq: 1, name: 'approve', deadline: null, startedAt: T0 + 1, now: T0 + 21 });
+
+        expect(outcome).toEqual({ kind: 'received', payload: { ok: true } });
+        expect(await store.listSteps(id)).toMatchObject([{ seq: 1, kind: 'signal', status: 'completed', result: { ok: true } }]);
+      });
+
+      it('a wait past its deadline times out, and the run wakes at the deadline to see it', async () => {
+        const id = await create();
+        const leaseA = await claimOne('worker-a', T0);
+
+        expect(await store.consumeSignal(leaseA, wait(1, 'approve', T0, T0 + 100))).toEqual({ kind: 'suspended' });
+        expect(await store.getRun(id)).toMatchObject({ status: 'waiting', runnableAt: T0 + 100 });
+        expect(await claim('worker-b', T0 + 99)).toEqual([]);
+        const leaseB = await claimOne('worker-b', T0 + 100);
+        const outcome = await store.consumeSignal(leaseB, { seq: 1, name: 'approve', deadline: T0 + 100, startedAt: T0, now: T0 + 100 });
+
+        expect(outcome).toEqual({ kind: 'timed_out' });
+      });
+
+      it('a signal to a run that does not exist or has ended is refused', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.finishRun(lease, { status: 'succeeded', outputJson: 'null' }, T0 + 1);
+
+        expect((await rejectionOf(store.sendSignal('run_missing', 'go', '{}', T0 + 2))).code).toBe('STEWARD_RUN_NOT_FOUND');
+        expect((await rejectionOf(store.sendSignal(id, 'go', '{}', T0 + 2))).code).toBe('STEWARD_RUN_FINISHED');
+      });
+    });
+
+    describe('children', () => {
+      function childStep(seq: number, childId: string, at: number): StepWrite {
+        return {
+          seq,
+          kind: 'child',
+          name: 'wf.child',
+          status: 'waiting',
+          attempts: 1,
+          resultJson: JSON.stringify({ childId }),
+          error: null,
+          wakeAt: null,
+          startedAt: at,
+          finishedAt: null,
+        };
+      }
+
+      it('starting a child suspends the parent until the child finishes, then the parent is claimable', async () => {
+        const parent = await create({ workflow: 'wf.parent' });
+        const leaseA = await claimOne('worker-a', T0, { workflows: ['wf.parent'] });
+        const child = newRun({ workflow: 'wf.child', parentId: parent, idempotencyKey: `${parent}:1`, inputJson: '{"n":2}' });
+
+        const started = await store.startChild(leaseA, child, childStep(1, child.id, T0 + 1));
+
+        expect(started).toMatchObject({ id: child.id, parentId: parent, status: 'queued', input: { n: 2 } });
+        expect(await store.getRun(parent)).toMatchObject({ status: 'waiting', waitKind: 'child', waitRef: child.id, leaseOwner: null });
+        expect((await store.listRuns({ parentId: parent, limit: 10 })).runs.map((r) => r.id)).toEqual([child.id]);
+        expect(await claim('worker-b', T0 + 3_600_000, { workflows: ['wf.parent'] })).toEqual([]);
+
+        const childLease = await claimOne('worker-b', T0 + 10, { workflows: ['wf.child'] });
+        await store.finishRun(childLease, { status: 'succeeded', outputJson: '{"doubled":4}' }, T0 + 11);
+
+        const woken = await claim('worker-c', T0 + 12, { workflows: ['wf.parent'] });
+        expect(woken.map((c) => c.run.id)).toEqual([parent]);
+        expect(woken[0]!.steps).toMatchObject([{ seq: 1, kind: 'child', status: 'waiting', result: { childId: child.id } }]);
+        expect(await store.getRun(child.id)).toMatchObject({ status: 'succeeded', output: { doubled: 4 } });
+      });
+
+      it('a failed child wakes the parent too', async () => {
+        const parent = await create({ workflow: 'wf.parent' });
+        const leaseA = await claimOne('worker-a', T0, { workflows: ['wf.parent'] });
+        const child = newRun({ workflow: 'wf.child', parentId: parent, idempotencyKey: `${parent}:1` });
+        await store.startChild(leaseA, child, childStep(1, child.id, T0 + 1));
+        const childLease = await claimOne('worker-b', T0 + 10, { workflows: ['wf.child'] });
+
+        await store.finishRun(childLease, { status: 'failed', error: { code: 'X', name: 'Error', message: 'child broke' } }, T0 + 11);
+
+        expect((await claim('worker-c', T0 + 12, { workflows: ['wf.parent'] })).map((c) => c.run.id)).toEqual([parent]);
+      });
+
+      it('starting the same child twice (a replay) returns the first child instead of a second', async () => {
+        const parent = await create({ workflow: 'wf.parent' });
+        const leaseA = await claimOne('worker-a', T0, { workflows: ['wf.parent'] });
+        const child = newRun({ workflow: 'wf.child', parentId: parent, idempotencyKey: `${parent}:1` });
+        await store.startChild(leaseA, child, childStep(1, child.id, T0 + 1));
+        const childLease = await claimOne('worker-b', T0 + 10, { workflows: ['wf.child'] });
+        await store.finishRun(childLease, { status: 'succeeded', outputJson: '1' }, T0 + 11);
+        const leaseC = await claimOne('worker-c', T0 + 12, { workflows: ['wf.parent'] });
+        const replayed = newRun({ workflow: 'wf.child', parentId: parent, idempotencyKey: `${parent}:1` });
+        const again = await store.startChild(leaseC, replayed, childStep(1, replayed.id, T0 + 13));
+
+        expect(again.id).toBe(child.id);
+        expect(again.status).toBe('succeeded');
+        expect((await store.listRuns({ parentId: parent, limit: 10 })).runs.map((r) => r.id)).toEqual([child.id]);
+      });
+    });
+
+    describe('cancelling', () => {
+      it('a queued run is cancelled at once and is never claimed', async () => {
+        const id = await create();
+
+        const result = await store.requestCancel(id, cancelReason, T0 + 1);
+
+        expect(result).toEqual({ status: 'cancelled', alreadyEnded: false });
+        expect(await store.getRun(id)).toMatchObject({ status: 'cancelled', error: { message: 'cancelled by the test' }, finishedAt: T0 + 1 });
+        expect(await claim('worker-a', T0 + 2)).toEqual([]);
+        expect(await store.getQueue('default')).toMatchObject({ queued: 0, running: 0 });
+      });
+
+      it('a running run is flagged and its worker hears it when renewing its leases', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+
+        const result = await store.requestCancel(id, cancelReason, T0 + 1);
+        const renewal = await store.renewLeases('worker-a', [lease], LEASE_MS, T0 + 2);
+
+        expect(result).toEqual({ status: 'running', alreadyEnded: false });
+        expect(await store.getRun(id)).toMatchObject({ status: 'running', cancelRequested: true });
+        expect(renewal).toEqual({ lost: [], cancelRequested: [id] });
+        const types = (await store.readEvents({ after: 0, runId: id, limit: 100 })).map((e) => e.type);
+        expect(types).toContain('run.cancel_requested');
+
+        await store.finishRun(lease, { status: 'cancelled', error: cancelReason }, T0 + 3);
+        expect((await store.getRun(id))?.status).toBe('cancelled');
+      });
+
+      it('a waiting run is cancelled at once, and so are its unfinished children', async () => {
+        const parent = await create({ workflow: 'wf.parent' });
+        const lease = await claimOne('worker-a', T0, { workflows: ['wf.parent'] });
+        const child = newRun({ workflow: 'wf.child', parentId: parent, idempotencyKey: `${parent}:1` });
+        await store.startChild(lease, child, {
+          seq: 1,
+          kind: 'child',
+          name: 'wf.child',
+          status: 'waiting',
+          attempts: 1,
+          resultJson: JSON.stringify({ childId: child.id }),
+          error: null,
+          wakeAt: null,
+          startedAt: T0 + 1,
+          finishedAt: null,
+        });
+
+        const result = await store.requestCancel(parent, cancelReason, T0 + 2);
+
+        expect(result).toEqual({ status: 'cancelled', alreadyEnded: false });
+        expect((await store.getRun(parent))?.status).toBe('cancelled');
+        expect((await store.getRun(child.id))?.status).toBe('cancelled');
+      });
+
+      it('cancelling an ended run changes nothing, and an unknown run is an error', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.finishRun(lease, { status: 'succeeded', outputJson: '"kept"' }, T0 + 1);
+
+        expect(await store.requestCancel(id, cancelReason, T0 + 2)).toEqual({ status: 'succeeded', alreadyEnded: true });
+        expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'kept' });
+        expect((await rejectionOf(store.requestCancel('run_missing', cancelReason, T0 + 2))).code).toBe('STEWARD_RUN_NOT_FOUND');
+      });
+    });
+
+    describe('the run lifecycle is enforced by the store', () => {
+      it('a run cannot be finished twice: the second finish is refused and the first outcome stays', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.finishRun(lease, { status: 'succeeded', outputJson: '"first"' }, T0 + 1);
+
+        const again = await rejectionOf(store.finishRun(lease, { status: 'failed', error: { code: 'X', name: 'Error', message: 'late' } }, T0 + 2));
+
+        expect(['STEWARD_LEASE_LOST', 'STEWARD_ILLEGAL_TRANSITION']).toContain(again.code);
+        expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'first', error: null, finishedAt: T0 + 1 });
+      });
+
+      it('the database refuses a plain UPDATE from succeeded back to running', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.finishRun(lease, { status: 'succeeded', outputJson: '"done"' }, T0 + 1);
+
+        const error = await rejectionOf(raw.setRunStatus(id, 'running'));
+
+        expect(error.message).toContain('STEWARD_ILLEGAL_TRANSITION');
+        expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'done' });
+      });
+
+      it('the database allows exactly the transitions of RUN_TRANSITIONS', async () => {
+        // reach every status from `queued` along legal edges, then try every edge out of it
+        const pathTo = new Map<RunStatus, RunStatus[]>([['queued', []]]);
+        const frontier: RunStatus[] = ['queued'];
+        while (frontier.length > 0) {
+          const from = frontier.shift()!;
+          for (const to of RUN_TRANSITIONS[from]) {
+            if (!pathTo.has(to)) {
+              pathTo.set(to, [...pathTo.get(from)!, to]);
+              frontier.push(to);
+            }
+          }
+        }
+        expect([...pathTo.keys()].sort()).toEqual([...RUN_STATUSES].sort());
+
+        const refusedWrongly: string[] = [];
+        const allowedWrongly: string[] = [];
+        for (const from of RUN_STATUSES) {
+          for (const to of RUN_STATUSES) {
+            if (from === to) continue;
+            const id = await create();
+            for (const step of pathTo.get(from)!) await raw.setRunStatus(id, step);
+            const legal = RUN_TRANSITIONS[from].includes(to);
+            const outcome = await raw.setRunStatus(id, to).then(
+              () => 'allowed',
+              (error: Error) => (error.message.includes('STEWARD_ILLEGAL_TRANSITION') ? 'refused' : `error: ${error.message}`),
+            );
+            if (legal && outcome !== 'allowed') refusedWrongly.push(`${from} → ${to} (${outcome})`);
+            if (!legal && outcome !== 'refused') allowedWrongly.push(`${from} → ${to} (${outcome})`);
+          }
+        }
+
+        expect(refusedWrongly).toEqual([]);
+        expect(allowedWrongly).toEqual([]);
+      });
+
+      it('the status transition table in the database equals RUN_TRANSITIONS', async () => {
+        const inDatabase = (await raw.statusTransitions()).map((t) => `${t.from} → ${t.to}`).sort();
+        const inCode = Object.entries(RUN_TRANSITIONS)
+          .flatMap(([from, tos]) => tos.map((to) => `${from} → ${to}`))
+          .sort();
+
+        expect(inDatabase).toEqual(inCode);
+      });
+    });
+
+    describe('events', () => {
+      it('every state change of a run appends an event for that run', async () => {
+        const id = await create();
+        const leaseA = await claimOne('worker-a', T0);
+        await store.recordStep(leaseA, completedStep(1, 'a', T0 + 1));
+        await store.suspendRun(leaseA, {
+          kind: 'timer',
+          ref: 'nap',
+          runnableAt: T0 + 100,
+          now: T0 + 2,
+          step: { seq: 2, kind: 'sleep', name: 'nap', status: 'waiting', attempts: 1, resultJson: null, error: null, wakeAt: T0 + 100, startedAt: T0 + 2, finishedAt: null },
+        });
+        await store.sendSignal(id, 'note', '{}', T0 + 3);
+        const leaseB = await claimOne('worker-b', T0 + 100);
+        await store.recordStep(leaseB, { ...completedStep(2, null, T0 + 101), kind: 'sleep', name: 'nap' });
+        await store.requestCancel(id, cancelReason, T0 + 102);
+        await store.finishRun(leaseB, { status: 'succeeded', outputJson: '"ok"' }, T0 + 103);
+
+        const events = await store.readEvents({ after: 0, runId: id, limit: 1000 });
+        const types = events.map((e) => e.type);
+
+        expect(events.every((e) => e.runId === id)).toBe(true);
+        expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+        expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+        expect(types[0]).toBe('run.created');
+        expect(types[types.length - 1]).toBe('run.succeeded');
+        expect([...types].sort()).toEqual(
+          [
+            'run.created',
+            'run.running',
+            'step.completed',
+            'step.waiting',
+            'run.waiting',
+            'signal.received',
+            'run.running',
+            'step.completed',
+            'run.cancel_requested',
+            'run.succeeded',
+          ].sort(),
+        );
+      });
+
+      it('reading by cursor returns every event once, with no gaps, across pages', async () => {
+        const ids = [await create(), await create(), await create()];
+        for (let i = 0; i < ids.length; i += 1) {
+          const lease = await claimOne(`worker-${i}`, T0 + i);
+          await store.recordStep(lease, completedStep(1, i, T0 + i));
+          await store.finishRun(lease, { status: 'succeeded', outputJson: String(i) }, T0 + i);
+        }
+        const all = await store.readEvents({ after: 0, limit: 10_000 });
+
+        const paged = [];
+        let after = 0;
+        for (;;) {
+          const page = await store.readEvents({ after, limit: 2 });
+          if (page.length === 0) break;
+          expect(page.length).toBeLessThanOrEqual(2);
+          paged.push(...page);
+          after = page[page.length - 1]!.id;
+        }
+
+        expect(paged).toEqual(all);
+        expect(all.length).toBeGreaterThanOrEqual(ids.length * 4);
+        const later = await store.readEvents({ after: all[4]!.id, limit: 10_000 });
+        expect(later).toEqual(all.slice(5));
+      });
+
+      it('reading one run’s events leaves the other runs’ out', async () => {
+        const a = await create();
+        const b = await create();
+        const leaseA = await claimOne('worker-a', T0);
+        const leaseB = await claimOne('worker-b', T0);
+        await store.recordStep(leaseB, completedStep(1, 'b', T0 + 1));
+        await store.recordStep(leaseA, completedStep(1, 'a', T0 + 1));
+
+        const ofA = await store.readEvents({ after: 0, runId: a, limit: 100 });
+        const ofB = await store.readEvents({ after: 0, runId: b, limit: 100 });
+
+        expect(ofA.length).toBeGreaterThanOrEqual(3);
+        expect(ofA.every((e) => e.runId === a)).toBe(true);
+        expect(ofB.every((e) => e.runId === b)).toBe(true);
+        const firstOfA = ofA[0]!.id;
+        expect(await store.readEvents({ after: firstOfA, runId: a, limit: 100 })).toEqual(ofA.slice(1));
+      });
+    });
+
+    describe('listing runs', () => {
+      it('pages through every run once, newest first, with no duplicates or gaps', async () => {
+        const created: string[] = [];
+        for (let i = 0; i < 23; i += 1) created.push(await create({ createdAt: T0 + i }));
+
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.listRuns({ limit: 5, ...(cursor ? { cursor } : {}) });
+          expect(page.runs.length).toBeLessThanOrEqual(5);
+          seen.push(...page.runs.map((r) => r.id));
+          cursor = page.nextCursor ?? undefined;
+          pages += 1;
+          // runs created while paging are newer than the cursor and must not disturb it
+          if (pages === 2) await create({ createdAt: T0 + 100 });
+        } while (cursor);
+
+        expect(pages).toBe(5);
+        expect(seen).toEqual([...created].reverse());
+      });
+
+      it('filters by status, workflow and queue, and pages within the filter', async () => {
+        const a: string[] = [];
+        const b: string[] = [];
+        for (let i = 0; i < 12; i += 1) {
+          const workflow = i % 3 === 0 ? 'wf.b' : 'wf.a';
+          const id = await create({ workflow, queue: i % 2 === 0 ? 'even' : 'odd', createdAt: T0 + i });
+          (workflow === 'wf.a' ? a : b).push(id);
+        }
+        const cancelled = [a[0]!, a[3]!];
+        for (const id of cancelled) await store.requestCancel(id, cancelReason, T0 + 50);
+
+        async function all(filter: Omit<Parameters<Store['listRuns']>[0], 'limit' | 'cursor'>): Promise<string[]> {
+          const ids: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const page = await store.listRuns({ ...filter, limit: 3, ...(cursor ? { cursor } : {}) });
+            ids.push(...page.runs.map((r) => r.id));
+            cursor = page.nextCursor;
+          } while (cursor);
+          return ids;
+        }
+
+        expect(await all({ workflow: 'wf.a' })).toEqual([...a].reverse());
+        expect(await all({ workflow: 'wf.b' })).toEqual([...b].reverse());
+        expect((await all({ status: 'cancelled' })).sort()).toEqual([...cancelled].sort());
+        expect((await all({ status: ['cancelled', 'queued'] })).length).toBe(12);
+        expect((await all({ status: 'queued', workflow: 'wf.a' })).length).toBe(a.length - 2);
+        const even = await all({ queue: 'even' });
+        expect(even.length).toBe(6);
+        for (const id of even) expect((await store.getRun(id))?.queue).toBe('even');
+        expect(await all({ status: 'running' })).toEqual([]);
+      });
+
+      it('a cursor the store did not issue is refused', async () => {
+        await create();
+
+        const error = await rejectionOf(store.listRuns({ limit: 5, cursor: 'not-a-cursor' }));
+
+        expect(error.code).toBe('STEWARD_VALIDATION');
+      });
+    });
+
+    describe('schedules', () => {
+      it('a schedule tick is claimed once, and only a newer tick is claimed after it', async () => {
+        expect(await store.lastScheduleTick('nightly')).toBeNull();
+
+        expect(await store.claimScheduleTick('nightly', '0 0 * * *', 'wf.test', T0, T0)).toBe(true);
+        expect(await store.claimScheduleTick('nightly', '0 0 * * *', 'wf.test', T0, T0 + 1)).toBe(false);
+        expect(await store.claimScheduleTick('nightly', '0 0 * * *', 'wf.test', T0 - 1000, T0 + 1)).toBe(false);
+        expect(await store.claimScheduleTick('nightly', '0 0 * * *', 'wf.test', T0 + 1000, T0 + 2)).toBe(true);
+
+        expect(await store.lastScheduleTick('nightly')).toBe(T0 + 1000);
+      });
+    });
+  });
+}
