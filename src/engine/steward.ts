@@ -18,7 +18,7 @@ import type { ScheduleDefinition } from '../domain/workflow.js';
 import { resolveOptions, type StewardConfig, type StewardOptions } from '../config/options.js';
 import { createLogger } from '../observability/logger.js';
 import { openStore } from '../store/open.js';
-import type { CancelResult, RunPage, Store } from '../store/store.js';
+import type { CancelResult, CreateRunResult, NewRun, RunPage, Store } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerStopOptions } from './worker.js';
@@ -155,7 +155,9 @@ class StewardInstance implements Steward {
     if (!encoded.ok) throw new ValidationError(`input of workflow "${workflow}" is not JSON-serialisable: ${encoded.reason}`);
     const o = opts.data;
     const now = this.deps.clock.now();
-    const created = await this.store.createRun({
+    const queue = o.queue ?? definition.queue ?? 'default';
+    const runnableAt = Math.max(now, o.notBefore ?? now);
+    const newRun: NewRun = {
       id: this.deps.ids.runId(),
       workflow,
       workflowVersion: definition.version,
@@ -166,13 +168,23 @@ class StewardInstance implements Steward {
       subject: o.subject ?? null,
       goal: o.goal ?? null,
       idempotencyKey: o.idempotencyKey ?? null,
-      queue: o.queue ?? definition.queue ?? 'default',
+      queue,
       priority: o.priority ?? 0,
       parentId: null,
       timeoutMs: o.timeoutMs ?? definition.timeoutMs ?? null,
-      runnableAt: Math.max(now, o.notBefore ?? now),
+      runnableAt,
       createdAt: now,
-    });
+    };
+    // a run this process's worker has a slot for is claimed in the same transaction that creates it
+    const offer = runnableAt <= now ? this.worker.offerEagerClaim(queue, workflow) : null;
+    let created: CreateRunResult;
+    try {
+      created = await this.store.createRun(newRun, offer ?? undefined);
+    } catch (error) {
+      if (offer) this.worker.settleEagerClaim(undefined);
+      throw error;
+    }
+    if (offer) this.worker.settleEagerClaim(created.claimed);
     return this.makeHandle<O>(created.run.id, created.created);
   }
 

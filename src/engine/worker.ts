@@ -4,7 +4,7 @@
  */
 import { LeaseLostError, RunCancelledError } from '../errors.js';
 import type { Lease } from '../domain/run.js';
-import type { ClaimedRun, StoreNotice } from '../store/store.js';
+import type { ClaimedRun, EagerClaim, StoreNotice } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
 import { executeRun } from './executor.js';
 
@@ -64,6 +64,8 @@ export class Worker {
    */
   private outranking: { priority: number; since: number } | null = null;
   private claimsIssued = 0;
+  /** Slots offered to runs being started in this process, not yet settled. */
+  private eagerOffers = 0;
   /** Cancels heard for runs not (yet) held here: a claim answered later may bring them. */
   private cancelsHeard = new Set<string>();
   private executing = 0;
@@ -215,7 +217,7 @@ export class Worker {
     if (!this.started || this.stopping) return;
     this.startReady();
     const slots = this.concurrency - this.executing;
-    const covered = this.ready.length + this.reserved;
+    const covered = this.ready.length + this.reserved + this.eagerOffers;
     // a run that may outrank a held one is claimed even past the prefetch
     const want = slots + this.prefetch - covered + (this.outranksHeld() ? 1 : 0);
     if (want <= 0) return;
@@ -240,27 +242,52 @@ export class Worker {
       this.reserved -= want;
       if (this.outranking !== null && this.outranking.since < issued) this.outranking = null;
     }
-    for (const run of claimed) {
-      const execution: Execution = { claimed: run, lease: run.lease, controller: new AbortController(), done: null };
-      // this worker may claim a run again whose lease it let lapse (a stalled event loop, a partition): the
-      // older execution is fenced off already and must stop, not run on unseen beside the new one
-      const superseded = this.executions.get(run.run.id);
-      superseded?.controller.abort(new LeaseLostError(run.run.id, superseded.lease.epoch));
-      if (superseded && superseded.done === null) {
-        this.ready = this.ready.filter((e) => e !== superseded);
-        this.live.delete(superseded);
-      }
-      this.executions.set(run.run.id, execution);
-      this.live.add(execution);
-      this.hold(execution);
-      if (this.cancelsHeard.delete(run.run.id)) this.abort(run.run.id, new RunCancelledError(run.run.id));
-    }
+    for (const run of claimed) this.accept(run);
     // a cancel heard for a run no claim brought concerns another worker's run
     if (this.reserved === 0) this.cancelsHeard.clear();
     if (this.stopping) return;
     this.startReady();
     if (claimed.length === want) this.schedulePump();
     else if (claimed.length === 0) void this.planWake();
+  }
+
+  /** Takes a claimed run into the ready list. */
+  private accept(run: ClaimedRun): void {
+    const execution: Execution = { claimed: run, lease: run.lease, controller: new AbortController(), done: null };
+    // this worker may claim a run again whose lease it let lapse (a stalled event loop, a partition): the
+    // older execution is fenced off already and must stop, not run on unseen beside the new one
+    const superseded = this.executions.get(run.run.id);
+    superseded?.controller.abort(new LeaseLostError(run.run.id, superseded.lease.epoch));
+    if (superseded && superseded.done === null) {
+      this.ready = this.ready.filter((e) => e !== superseded);
+      this.live.delete(superseded);
+    }
+    this.executions.set(run.run.id, execution);
+    this.live.add(execution);
+    this.hold(execution);
+    if (this.cancelsHeard.delete(run.run.id)) this.abort(run.run.id, new RunCancelledError(run.run.id));
+  }
+
+  /**
+   * Offers a free slot to a run being started in this process, so the store claims it in the same transaction as
+   * its creation (one round trip less). Returns null when this worker cannot take it now.
+   */
+  offerEagerClaim(queue: string, workflow: string): EagerClaim | null {
+    if (!this.started || this.stopping || !this.queues.includes(queue) || !this.deps.workflows.has(workflow)) return null;
+    if (this.executing + this.ready.length + this.reserved + this.eagerOffers >= this.concurrency) return null;
+    this.eagerOffers += 1;
+    return { owner: this.id, leaseMs: this.deps.config.leaseMs };
+  }
+
+  /** Ends an offer: runs the run the store claimed for it, if it did. */
+  settleEagerClaim(claimed: ClaimedRun | undefined): void {
+    this.eagerOffers -= 1;
+    if (claimed && this.started && !this.stopping) {
+      this.accept(claimed);
+      this.startReady();
+    } else if (claimed) {
+      void this.deps.store.releaseRun(claimed.lease, this.deps.clock.now()).catch(() => undefined);
+    }
   }
 
   /** Adds a claimed run to the ready list, after every held run of its priority or higher. */

@@ -32,6 +32,14 @@ export interface CreateRunResult {
   run: RunRecord;
   /** False when a run with the same idempotency key existed and was returned instead. */
   created: boolean;
+  /** The new run, already claimed for the worker that asked (`eagerClaim`), when it could be. */
+  claimed?: ClaimedRun;
+}
+
+/** Asks `createRun` to claim the new run at once for a worker with a free slot, saving a round trip. */
+export interface EagerClaim {
+  owner: string;
+  leaseMs: number;
 }
 
 /** Limits of one queue, shared by every worker of the store. */
@@ -165,7 +173,11 @@ export interface Store {
   configureQueues(queues: readonly QueueSettings[]): Promise<void>;
   getQueue(name: string): Promise<QueueState | null>;
 
-  createRun(run: NewRun): Promise<CreateRunResult>;
+  /**
+   * Creates a run; with `eagerClaim`, a new run that is runnable now, of a queue without a concurrency limit, is
+   * claimed in the same transaction.
+   */
+  createRun(run: NewRun, eagerClaim?: EagerClaim): Promise<CreateRunResult>;
   getRun(id: string): Promise<RunRecord | null>;
   listRuns(filter: RunFilter): Promise<RunPage>;
   listSteps(runId: string): Promise<StepRecord[]>;

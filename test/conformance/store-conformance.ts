@@ -242,6 +242,33 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         expect(claimed.map((c) => c.run.id)).toEqual([b, a, c]);
       });
 
+      it('a run created with an eager claim is running under that lease at once, and nobody else claims it', async () => {
+        const given = newRun();
+
+        const result = await store.createRun(given, { owner: 'worker-a', leaseMs: LEASE_MS });
+
+        expect(result.created).toBe(true);
+        expect(result.claimed?.lease).toEqual({ runId: given.id, owner: 'worker-a', epoch: 1 });
+        expect(result.claimed?.steps).toEqual([]);
+        expect(await store.getRun(given.id)).toMatchObject({ status: 'running', leaseOwner: 'worker-a', claims: 1 });
+        expect(await claim('worker-b', T0 + 1)).toEqual([]);
+      });
+
+      it('an eager claim is not taken for a queue with a concurrency limit, a later run, or an existing key', async () => {
+        await store.configureQueues([{ name: 'limited', concurrency: 5, maxQueued: null }]);
+        const eager = { owner: 'worker-a', leaseMs: LEASE_MS };
+
+        const limited = await store.createRun(newRun({ queue: 'limited' }), eager);
+        const later = await store.createRun(newRun({ runnableAt: T0 + 60_000 }), eager);
+        await store.createRun(newRun({ idempotencyKey: 'once' }));
+        const again = await store.createRun(newRun({ idempotencyKey: 'once' }), eager);
+
+        for (const result of [limited, later, again]) expect(result.claimed).toBeUndefined();
+        expect((await store.getRun(limited.run.id))?.status).toBe('queued');
+        expect((await store.getRun(later.run.id))?.status).toBe('queued');
+        expect(again.created).toBe(false);
+      });
+
       it('a claimed run is running under the claimer’s lease and is not claimed by anyone else', async () => {
         const id = await create();
 

@@ -19,6 +19,7 @@ import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type R
 import type {
   CancelResult,
   ClaimRequest,
+  EagerClaim,
   ClaimedRun,
   EventQuery,
   LeaseRenewal,
@@ -40,6 +41,7 @@ import { newRunRecord, runDeadline } from '../new-run.js';
 export interface InsertedRun {
   run: RunRecord | null;
   created: boolean;
+  claimed?: ClaimedRun;
 }
 
 const TERMINAL_JSON = JSON.stringify([...TERMINAL_STATUSES]);
@@ -107,8 +109,15 @@ export class SqliteOperations {
 
   // ---- runs
 
-  createRun(notices: StoreNotice[], run: NewRun): InsertedRun {
-    return this.insertRun(run, notices, true);
+  createRun(notices: StoreNotice[], run: NewRun, eager?: EagerClaim): InsertedRun {
+    const inserted = this.insertRun(run, notices, true);
+    if (!inserted.created || !eager || run.status !== 'queued' || run.runnableAt > run.createdAt) return inserted;
+    const queue = this.q.queue.get(run.queue) as QueueRow | undefined;
+    if (queue !== undefined && queue.concurrency !== null) return inserted;
+    const expiresAt = run.createdAt + eager.leaseMs;
+    this.q.claimOne.run(eager.owner, expiresAt, run.createdAt, run.createdAt, run.id);
+    const row = this.q.runById.get(run.id) as RunRow;
+    return { run: null, created: true, claimed: this.claimed(row, eager.owner) };
   }
 
   private insertRun(run: NewRun, notices: StoreNotice[], enforceMaxQueued: boolean): InsertedRun {
@@ -486,6 +495,11 @@ function prepare(db: Database.Database) {
       `UPDATE runs SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
          runnable_at = NULL, claims = claims + 1, started_at = coalesce(started_at, ?), updated_at = ?
        WHERE seq IN (SELECT value FROM json_each(?))`,
+    ),
+    claimOne: db.prepare(
+      `UPDATE runs SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
+         runnable_at = NULL, claims = claims + 1, started_at = coalesce(started_at, ?), updated_at = ?
+       WHERE id = ? AND status = 'queued'`,
     ),
     expiredLeases: db.prepare(
       `SELECT id, lease_owner FROM runs INDEXED BY runs_status

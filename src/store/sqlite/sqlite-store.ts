@@ -13,6 +13,7 @@ import type {
   ClaimRequest,
   ClaimedRun,
   CreateRunResult,
+  EagerClaim,
   EventQuery,
   LeaseRenewal,
   NewRun,
@@ -200,9 +201,10 @@ export class SqliteStore implements Store {
   getQueue(name: string): Promise<QueueState | null> {
     return this.call('getQueue', name);
   }
-  async createRun(run: NewRun): Promise<CreateRunResult> {
-    const inserted = await this.call('createRun', run);
+  async createRun(run: NewRun, eagerClaim?: EagerClaim): Promise<CreateRunResult> {
+    const inserted = await this.call('createRun', run, eagerClaim);
     if (inserted.run) return { run: inserted.run, created: inserted.created };
+    if (inserted.claimed) return { run: inserted.claimed.run, created: true, claimed: inserted.claimed };
     // most callers only want the id: the new run's record is built when first read
     let record: RunRecord | undefined;
     return {
