@@ -185,7 +185,8 @@ class StewardInstance implements Steward {
       throw error;
     }
     if (offer) this.worker.settleEagerClaim(created.claimed);
-    return this.makeHandle<O>(created.run.id, created.created);
+    // a new run's id is the one asked for; reading `run` would build its whole record
+    return this.makeHandle<O>(created.created ? newRun.id : created.run.id, created.created);
   }
 
   handle<O = unknown>(runId: string): RunHandle<O> {

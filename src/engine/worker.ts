@@ -64,6 +64,8 @@ export class Worker {
    */
   private outranking: { priority: number; since: number } | null = null;
   private claimsIssued = 0;
+  /** Whether the next claim also looks for runs of dead workers (set by the poll and at start). */
+  private reclaimDue = true;
   /** Slots offered to runs being started in this process, not yet settled. */
   private eagerOffers = 0;
   /** Cancels heard for runs not (yet) held here: a claim answered later may bring them. */
@@ -109,7 +111,10 @@ export class Worker {
     this.stopping = false;
     this.unsubscribe = this.deps.store.subscribe((notice) => this.onNotice(notice));
     // a started worker keeps the process alive, like a listening server, until it is stopped
-    this.pollTimer = setInterval(() => this.schedulePump(), this.deps.config.pollIntervalMs);
+    this.pollTimer = setInterval(() => {
+      this.reclaimDue = true;
+      this.schedulePump();
+    }, this.deps.config.pollIntervalMs);
     const beat = Math.max(50, Math.floor(this.deps.config.leaseMs / 3));
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), beat);
     this.heartbeatTimer.unref();
@@ -233,6 +238,7 @@ export class Worker {
         workflows: [...this.deps.workflows.keys()],
         limit: want,
         ahead,
+        reclaimExpired: this.takeReclaimDue(),
         leaseMs: this.deps.config.leaseMs,
         now: this.deps.clock.now(),
       });
@@ -249,6 +255,12 @@ export class Worker {
     this.startReady();
     if (claimed.length === want) this.schedulePump();
     else if (claimed.length === 0) void this.planWake();
+  }
+
+  private takeReclaimDue(): boolean {
+    const due = this.reclaimDue;
+    this.reclaimDue = false;
+    return due;
   }
 
   /** Takes a claimed run into the ready list. */

@@ -69,6 +69,8 @@ export interface ClaimRequest {
    * limit are never claimed ahead, so a worker cannot hold back a limited queue's runs from other workers.
    */
   ahead?: number;
+  /** Also take over runs whose lease expired (dead workers' runs); a worker asks for it on its poll, not every claim. */
+  reclaimExpired?: boolean;
   leaseMs: number;
   now: number;
 }

@@ -197,7 +197,10 @@ export class SqliteOperations {
     const queues = JSON.stringify(request.queues);
     const expiresAt = request.now + request.leaseMs;
     // runs whose worker died: take them over; they already count against their queue's concurrency
-    const expired = this.q.expiredLeases.all(request.now, queues, workflows, request.limit) as Array<{ id: string; lease_owner: string | null }>;
+    const expired =
+      request.reclaimExpired === false
+        ? []
+        : (this.q.expiredLeases.all(request.now, queues, workflows, request.limit) as Array<{ id: string; lease_owner: string | null }>);
     for (const run of expired) {
       const row = this.q.reclaim.get(request.owner, expiresAt, request.now, run.id, request.now) as RunRow | undefined;
       if (!row) continue;
