@@ -452,6 +452,39 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         expect(completions).toHaveLength(1);
       });
 
+      it('a step recorded and its run finished in one breath both land, each exactly once', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+
+        await Promise.all([
+          store.recordStep(lease, completedStep(1, 'last', T0 + 1)),
+          store.finishRun(lease, { status: 'succeeded', outputJson: '"done"' }, T0 + 2),
+        ]);
+
+        expect(await store.listSteps(id)).toMatchObject([{ seq: 1, status: 'completed', result: 'last' }]);
+        expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'done' });
+        const types = (await store.readEvents({ after: 0, runId: id, limit: 100 })).map((e) => e.type);
+        expect(types.filter((t) => t === 'step.completed')).toHaveLength(1);
+        expect(types.filter((t) => t === 'run.succeeded')).toHaveLength(1);
+      });
+
+      it('a step recorded together with its run’s end is still refused when it was already recorded', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.recordStep(lease, completedStep(1, 'first', T0 + 1));
+
+        const [step, finish] = await Promise.allSettled([
+          store.recordStep(lease, completedStep(1, 'again', T0 + 2)),
+          store.finishRun(lease, { status: 'succeeded', outputJson: '"done"' }, T0 + 3),
+        ]);
+
+        expect(step.status).toBe('rejected');
+        expect(((step as PromiseRejectedResult).reason as { code: string }).code).toBe('STEWARD_STEP_ALREADY_RECORDED');
+        expect(await store.listSteps(id)).toMatchObject([{ seq: 1, result: 'first' }]);
+        // whether the finish landed is the store's to decide; the run's status must agree with what it answered
+        expect((await store.getRun(id))?.status).toBe(finish.status === 'fulfilled' ? 'succeeded' : 'running');
+      });
+
       it('a failed step is final too', async () => {
         const id = await create();
         const lease = await claimOne('worker-a', T0);

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { serializeError, type SerializedError } from '../../errors.js';
 import type { StoreNotice } from '../store.js';
-import { mapSqliteError, type SqliteOperations } from './operations.js';
+import { FAIL_BEFORE_WRITE, mapSqliteError, type SqliteOperations } from './operations.js';
 
 /** One call of an operation by name. */
 export interface Call {
@@ -54,11 +54,13 @@ export class GroupCommit {
     const notices: StoreNotice[] = [];
     for (const call of calls) {
       const mark = notices.length;
-      this.savepoint.run();
+      // a call that can only fail before its first write needs no savepoint: a failure leaves nothing to undo
+      const guarded = !FAIL_BEFORE_WRITE.has(call.op);
+      if (guarded) this.savepoint.run();
       try {
         const method = this.operations[call.op] as (notices: StoreNotice[], ...args: unknown[]) => unknown;
         const value = method.call(this.operations, notices, ...call.args);
-        this.release.run();
+        if (guarded) this.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
         notices.length = mark;
@@ -67,8 +69,10 @@ export class GroupCommit {
           // SQLite rolled the whole transaction back (disk full, I/O error): every call of the batch fails
           return { ok: false, error: serialized };
         }
-        this.rollbackTo.run();
-        this.release.run();
+        if (guarded) {
+          this.rollbackTo.run();
+          this.release.run();
+        }
         outcomes.push({ ok: false, error: serialized });
       }
     }

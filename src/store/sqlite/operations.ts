@@ -37,6 +37,25 @@ import type {
 import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from './rows.js';
 import { newRunRecord, runDeadline } from '../new-run.js';
 
+/**
+ * Operations that only read, or can only fail before their first write (their checks come first, and each later
+ * statement cannot be refused), so they run without a savepoint of their own. Keep this in step with the code.
+ */
+export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<keyof SqliteOperations>([
+  'ping',
+  'getQueue',
+  'getRun',
+  'listRuns',
+  'listSteps',
+  'readEvents',
+  'nextRunnableAt',
+  'lastScheduleTick',
+  'createRun',
+  'recordStep',
+  'finishRun',
+  'recordStepAndFinish',
+]);
+
 /** What the thread answers to a create: the existing run when the idempotency key found one, else nothing. */
 export interface InsertedRun {
   run: RunRecord | null;
@@ -329,6 +348,13 @@ export class SqliteOperations {
 
   finishRun(notices: StoreNotice[], lease: Lease, outcome: RunOutcome, now: number): void {
     const row = this.fence(lease);
+    this.finish(lease.runId, row, outcome, now, notices);
+  }
+
+  /** A step's record and its run's end in one call: the facade joins the two when they meet in one batch. */
+  recordStepAndFinish(notices: StoreNotice[], lease: Lease, step: StepWrite, outcome: RunOutcome, now: number): void {
+    const row = this.fence(lease);
+    this.upsertStep(lease.runId, step);
     this.finish(lease.runId, row, outcome, now, notices);
   }
 

@@ -245,6 +245,25 @@ export class SqliteStore implements Store {
     return this.call('suspendRun', lease, suspension);
   }
   finishRun(lease: Lease, outcome: RunOutcome, now: number): Promise<void> {
+    // a run's last step and its end usually arrive together: one call, one fence check
+    const last = this.queue[this.queue.length - 1];
+    if (last?.call.op === 'recordStep' && sameLease(last.call.args[0] as Lease, lease)) {
+      this.queue.pop();
+      const step = last.call.args[1] as StepWrite;
+      return new Promise<void>((resolve, reject) => {
+        this.queue.push({
+          call: { op: 'recordStepAndFinish', args: [lease, step, outcome, now] },
+          resolve: (value) => {
+            last.resolve(value);
+            resolve();
+          },
+          reject: (error) => {
+            last.reject(error);
+            reject(error);
+          },
+        });
+      });
+    }
     return this.call('finishRun', lease, outcome, now);
   }
   consumeSignal(
@@ -268,6 +287,10 @@ export class SqliteStore implements Store {
   lastScheduleTick(name: string): Promise<number | null> {
     return this.call('lastScheduleTick', name);
   }
+}
+
+function sameLease(a: Lease, b: Lease): boolean {
+  return a.runId === b.runId && a.owner === b.owner && a.epoch === b.epoch;
 }
 
 function missingOutcome(): SerializedError {
