@@ -32,6 +32,7 @@ import type {
 } from '../domain/workflow.js';
 import type { StepWrite } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
+import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
 
 /** Thrown through workflow code when the run suspends; the executor catches it. Not an error of the run. */
@@ -58,7 +59,7 @@ export class RunContext implements WorkflowContext {
     readonly lease: Lease,
     steps: readonly StepRecord[],
     /** Aborted when the run is cancelled, times out or loses its lease; the reason is the error. */
-    readonly signal: AbortSignal,
+    private readonly abort: RunAbort,
   ) {
     this.runId = run.id;
     this.workflow = run.workflow;
@@ -107,7 +108,7 @@ export class RunContext implements WorkflowContext {
 
   private checkLive(): void {
     if (this.suspended) throw new Suspended();
-    if (this.signal.aborted) throw this.signal.reason;
+    if (this.abort.aborted) throw this.abort.reason;
   }
 
   /** Takes the next sequence number and the history's record for it, checking that replay calls the same step. */
@@ -165,7 +166,7 @@ export class RunContext implements WorkflowContext {
       value = await this.attempt(name, seq, attempt, fn, options.timeoutMs);
       json = this.encodeResult(name, value);
     } catch (error) {
-      if (this.signal.aborted) throw this.signal.reason;
+      if (this.abort.aborted) throw this.abort.reason;
       const maxAttempts = options.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
       const serialized = serializeError(error);
       if (isRetryable(error) && attempt < maxAttempts) {
@@ -208,9 +209,6 @@ export class RunContext implements WorkflowContext {
     return (value !== null && typeof value === 'object' ? JSON.parse(json) : value) as T;
   }
 
-  /** Rejects when the run is aborted; made once, raced against every step attempt. */
-  private runAborted: Promise<never> | undefined;
-
   /** Runs one attempt of a step function; with a timeout it gets an abort signal of its own. */
   private attempt<T>(
     name: string,
@@ -219,19 +217,27 @@ export class RunContext implements WorkflowContext {
     fn: (step: StepContext) => Promise<T> | T,
     timeoutMs: number | undefined,
   ): Promise<T> {
-    const context: StepContext = { signal: this.signal, attempt, runId: this.runId, seq, idempotencyKey: `${this.runId}:${seq}` };
+    const abort = this.abort;
     if (timeoutMs === undefined) {
-      this.runAborted ??= abortPromise(this.signal);
-      return Promise.race([(async () => fn(context))(), this.runAborted]);
+      // the signal is made only if the step function reads it
+      const context: StepContext = {
+        get signal() {
+          return abort.signal;
+        },
+        attempt,
+        runId: this.runId,
+        seq,
+        idempotencyKey: `${this.runId}:${seq}`,
+      };
+      return Promise.race([(async () => fn(context))(), abort.promise]);
     }
     const controller = new AbortController();
-    const onRunAbort = (): void => controller.abort(this.signal.reason);
-    this.signal.addEventListener('abort', onRunAbort, { once: true });
+    const stopListening = abort.onAbort((reason) => controller.abort(reason));
     const timer = setTimeout(() => controller.abort(new StepTimeoutError(name, timeoutMs)), timeoutMs);
-    context.signal = controller.signal;
+    const context: StepContext = { signal: controller.signal, attempt, runId: this.runId, seq, idempotencyKey: `${this.runId}:${seq}` };
     return Promise.race([(async () => fn(context))(), abortPromise(controller.signal)]).finally(() => {
       clearTimeout(timer);
-      this.signal.removeEventListener('abort', onRunAbort);
+      stopListening();
     });
   }
 

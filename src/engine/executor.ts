@@ -15,13 +15,14 @@ import { encodeJson } from '../domain/json.js';
 import type { ClaimedRun, RunOutcome } from '../store/store.js';
 import { RunContext, Suspended } from './context.js';
 import type { EngineDeps } from './deps.js';
+import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
 
 /**
  * Runs a claimed run to its next resting point. `release` is called as soon as the run no longer needs its slot
  * (its last write is queued), so the worker can claim the next run in the same group commit.
  */
-export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controller: AbortController, release: () => void): Promise<void> {
+export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controller: RunAbort, release: () => void): Promise<void> {
   const { run, lease } = claimed;
   let logger: Logger | undefined;
   const log = (): Logger => (logger ??= deps.logger.child({ runId: run.id, workflow: run.workflow }));
@@ -48,7 +49,7 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
   let deadlineTimer: NodeJS.Timeout | undefined;
   try {
     // aborted while held ready: end without running workflow code
-    const early: unknown = controller.signal.aborted ? controller.signal.reason : null;
+    const early: unknown = controller.aborted ? controller.reason : null;
     if (early instanceof LeaseLostError) {
       free();
       return;
@@ -70,7 +71,7 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
     if (run.deadlineAt !== null) {
       deadlineTimer = setTimeout(() => controller.abort(new RunTimeoutError(run.id, run.timeoutMs ?? 0)), run.deadlineAt - now);
     }
-    const ctx = new RunContext(deps, run, lease, claimed.steps, controller.signal);
+    const ctx = new RunContext(deps, run, lease, claimed.steps, controller);
     let output: unknown;
     let thrown: unknown;
     let threw = false;
@@ -83,13 +84,13 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
     const pending = ctx.settle();
     pending.catch(() => undefined);
 
-    if (ctx.isSuspended && !controller.signal.aborted) {
+    if (ctx.isSuspended && !controller.aborted) {
       free();
       await pending;
       return;
     }
-    if (controller.signal.aborted) {
-      const reason: unknown = controller.signal.reason;
+    if (controller.aborted) {
+      const reason: unknown = controller.reason;
       if (reason instanceof LeaseLostError) {
         free();
         log().warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');

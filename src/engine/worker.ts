@@ -7,6 +7,7 @@ import type { Lease } from '../domain/run.js';
 import type { ClaimedRun, EagerClaim, StoreNotice } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
 import { executeRun } from './executor.js';
+import { RunAbort } from './run-abort.js';
 
 /** Options of `worker.start`. */
 export interface WorkerStartOptions {
@@ -31,7 +32,7 @@ export interface WorkerStopOptions {
 interface Execution {
   claimed: ClaimedRun;
   lease: Lease;
-  controller: AbortController;
+  controller: RunAbort;
   /** Set once the run started executing; until then it waits in the ready list. */
   done: Promise<void> | null;
 }
@@ -265,7 +266,7 @@ export class Worker {
 
   /** Takes a claimed run into the ready list. */
   private accept(run: ClaimedRun): void {
-    const execution: Execution = { claimed: run, lease: run.lease, controller: new AbortController(), done: null };
+    const execution: Execution = { claimed: run, lease: run.lease, controller: new RunAbort(), done: null };
     // this worker may claim a run again whose lease it let lapse (a stalled event loop, a partition): the
     // older execution is fenced off already and must stop, not run on unseen beside the new one
     const superseded = this.executions.get(run.run.id);
