@@ -34,13 +34,26 @@ function randomHex(chars: number): string {
 export const systemClock: Clock = { now: () => Date.now() };
 
 /**
- * Run ids sort by creation time (48-bit millisecond timestamp, then randomness), so listings and logs read in order.
+ * Run ids sort by creation time: a 48-bit millisecond timestamp, a counter within the millisecond, then randomness.
+ * Runs created together get neighbouring ids, so the indexes keyed by run id (steps, events) take the writes of a
+ * batch on a few pages instead of one page per run.
  */
 export const systemIds: IdSource = {
   runId(): string {
-    const time = Date.now().toString(16).padStart(12, '0');
-    return `run_${time}${randomHex(16)}`;
+    const now = Date.now();
+    if (now > lastMs) {
+      lastMs = now;
+      counter = 0;
+    } else if (++counter > 0xffff) {
+      // more than 65,536 ids in one millisecond: borrow the next one
+      lastMs += 1;
+      counter = 0;
+    }
+    return `run_${lastMs.toString(16).padStart(12, '0')}${counter.toString(16).padStart(4, '0')}${randomHex(12)}`;
   },
   uuid: () => randomUUID(),
   random: () => Math.random(),
 };
+
+let lastMs = 0;
+let counter = 0;
