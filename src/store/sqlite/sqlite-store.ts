@@ -195,6 +195,15 @@ export class SqliteStore implements Store {
     return this.closing;
   }
 
+  /** Where this lease's last queued (unsent) step record is, looking back a bounded way; -1 if none. */
+  private findQueuedStepRecord(lease: Lease): number {
+    for (let i = this.queue.length - 1, seen = 0; i >= 0 && seen < 256; i -= 1, seen += 1) {
+      const call = this.queue[i]!.call;
+      if (sameLease(call.args[0], lease)) return call.op === 'recordStep' ? i : -1;
+    }
+    return -1;
+  }
+
   configureQueues(queues: readonly QueueSettings[]): Promise<void> {
     return this.call('configureQueues', queues);
   }
@@ -245,10 +254,12 @@ export class SqliteStore implements Store {
     return this.call('suspendRun', lease, suspension);
   }
   finishRun(lease: Lease, outcome: RunOutcome, now: number): Promise<void> {
-    // a run's last step and its end usually arrive together: one call, one fence check
-    const last = this.queue[this.queue.length - 1];
-    if (last?.call.op === 'recordStep' && sameLease(last.call.args[0] as Lease, lease)) {
-      this.queue.pop();
+    // a run's last step and its end usually arrive in the same batch: one call, one fence check. Other runs'
+    // calls may stand between them; none of this run's can (its execution makes one call at a time).
+    const at = this.findQueuedStepRecord(lease);
+    if (at >= 0) {
+      const last = this.queue[at]!;
+      this.queue.splice(at, 1);
       const step = last.call.args[1] as StepWrite;
       return new Promise<void>((resolve, reject) => {
         this.queue.push({
@@ -289,8 +300,10 @@ export class SqliteStore implements Store {
   }
 }
 
-function sameLease(a: Lease, b: Lease): boolean {
-  return a.runId === b.runId && a.owner === b.owner && a.epoch === b.epoch;
+function sameLease(a: unknown, b: Lease): boolean {
+  if (typeof a !== 'object' || a === null) return false;
+  const lease = a as Partial<Lease>;
+  return lease.runId === b.runId && lease.owner === b.owner && lease.epoch === b.epoch;
 }
 
 function missingOutcome(): SerializedError {
