@@ -541,7 +541,8 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         const woken = await claim('worker-b', T0 + 1000);
         expect(woken).toHaveLength(1);
         expect(woken[0]!.lease.epoch).toBeGreaterThan(leaseA.epoch);
-        expect(woken[0]!.run).toMatchObject({ status: 'running', claims: 2 });
+        expect(woken[0]!.run).toMatchObject({ status: 'running', claims: 2, waitKind: null, waitRef: null });
+        expect(await store.getRun(id)).toMatchObject({ status: 'running', waitKind: null, waitRef: null });
         expect(woken[0]!.steps.map((s) => [s.seq, s.kind, s.status])).toEqual([
           [1, 'step', 'completed'],
           [2, 'sleep', 'waiting'],

@@ -246,6 +246,8 @@ export class SqliteOperations {
         row.lease_epoch += 1;
         row.lease_expires_at = expiresAt;
         row.runnable_at = null;
+        row.wait_kind = null;
+        row.wait_ref = null;
         row.claims += 1;
         row.started_at ??= request.now;
         row.updated_at = request.now;
@@ -522,7 +524,8 @@ function prepare(db: Database.Database) {
     ),
     claim: db.prepare(
       `UPDATE runs SET status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
-         runnable_at = NULL, claims = claims + 1, started_at = coalesce(started_at, ?), updated_at = ?
+         runnable_at = NULL, wait_kind = NULL, wait_ref = NULL, claims = claims + 1,
+         started_at = coalesce(started_at, ?), updated_at = ?
        WHERE seq IN (SELECT value FROM json_each(?))`,
     ),
     claimOne: db.prepare(
