@@ -7,6 +7,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { redact } from '../src/store/open.js';
 import type { BenchEnv } from './harness.js';
 import { Progress } from './progress.js';
 import type { Metric } from './stats.js';
@@ -83,7 +84,7 @@ function storeDescription(storeUrl: string | undefined, kinds: ReadonlySet<strin
   const kind = [...kinds].join(',') || (storeUrl === undefined || storeUrl.startsWith('sqlite:') ? 'sqlite' : (storeUrl.split(':')[0] ?? ''));
   return {
     kind,
-    url: storeUrl === undefined ? 'fresh temp SQLite file per workload' : storeUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
+    url: storeUrl === undefined ? 'fresh temp SQLite file per workload' : redact(storeUrl),
     durability: kind === 'sqlite' ? 'store defaults: WAL, synchronous=FULL' : 'store defaults',
   };
 }

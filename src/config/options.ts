@@ -33,6 +33,9 @@ const optionsSchema = z
   })
   .strict();
 
+/** Where the embedded store lives unless told otherwise. */
+export const DEFAULT_STORE_URL = 'sqlite:./.steward/steward.db';
+
 /** What `createSteward` takes. */
 export type StewardOptions = z.input<typeof optionsSchema>;
 
@@ -69,7 +72,7 @@ export function resolveOptions(options: StewardOptions): StewardConfig {
   const queues = new Map<string, { concurrency: number | null; maxQueued: number | null }>();
   for (const [name, q] of Object.entries(o.queues ?? {})) queues.set(name, { concurrency: q.concurrency ?? null, maxQueued: q.maxQueued ?? null });
   return Object.freeze({
-    store: o.store ?? process.env.STEWARD_DATABASE_URL ?? 'sqlite:./.steward/steward.db',
+    store: o.store ?? (process.env.STEWARD_DATABASE_URL || DEFAULT_STORE_URL),
     workflows,
     schedules: Object.freeze([...(o.schedules ?? [])]),
     queues,

@@ -3,7 +3,6 @@
  * lease time, and wakes on store notices (new runs, timers, signals, cancels) and on a poll for other processes.
  */
 import { LeaseLostError, RunCancelledError } from '../errors.js';
-import type { Lease } from '../domain/run.js';
 import type { ClaimedRun, EagerClaim, StoreNotice } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
 import { executeRun } from './executor.js';
@@ -31,7 +30,6 @@ export interface WorkerStopOptions {
 
 interface Execution {
   claimed: ClaimedRun;
-  lease: Lease;
   controller: RunAbort;
   /** Set once the run started executing; until then it waits in the ready list. */
   done: Promise<void> | null;
@@ -73,6 +71,8 @@ export class Worker {
   private cancelsHeard = new Set<string>();
   private executing = 0;
   private queues: string[] = [];
+  /** The workflows this worker can run; it claims runs of these only. */
+  private readonly workflowNames: readonly string[];
   private started = false;
   private stopping = false;
   /** The current execution of each run this worker holds (held ready or executing), by run id. */
@@ -94,6 +94,7 @@ export class Worker {
     private readonly hooks: WorkerHooks = {},
   ) {
     this.id = deps.config.workerId ?? `${process.pid}-${deps.ids.uuid().slice(0, 8)}`;
+    this.workflowNames = [...deps.workflows.keys()];
   }
 
   /** Starts claiming runs. */
@@ -137,9 +138,9 @@ export class Worker {
     const held = this.ready;
     this.ready = [];
     for (const execution of held) {
-      this.executions.delete(execution.lease.runId);
+      this.executions.delete(execution.claimed.lease.runId);
       this.live.delete(execution);
-      await this.deps.store.releaseRun(execution.lease, this.deps.clock.now()).catch(() => undefined);
+      await this.deps.store.releaseRun(execution.claimed.lease, this.deps.clock.now()).catch(() => undefined);
     }
     const grace = options.graceMs ?? 10_000;
     const all = Promise.all([...this.live].map((e) => e.done));
@@ -147,8 +148,8 @@ export class Worker {
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, grace)))]);
     clearTimeout(timer);
     for (const execution of this.executions.values()) {
-      execution.controller.abort(new LeaseLostError(execution.lease.runId, execution.lease.epoch));
-      await this.deps.store.releaseRun(execution.lease, this.deps.clock.now()).catch(() => undefined);
+      execution.controller.abort(new LeaseLostError(execution.claimed.lease.runId, execution.claimed.lease.epoch));
+      await this.deps.store.releaseRun(execution.claimed.lease, this.deps.clock.now()).catch(() => undefined);
     }
     await Promise.all([...this.live].map((e) => e.done));
     this.started = false;
@@ -236,7 +237,7 @@ export class Worker {
       claimed = await this.deps.store.claimRuns({
         owner: this.id,
         queues: this.queues,
-        workflows: [...this.deps.workflows.keys()],
+        workflows: this.workflowNames,
         limit: want,
         ahead,
         reclaimExpired: this.takeReclaimDue(),
@@ -266,11 +267,11 @@ export class Worker {
 
   /** Takes a claimed run into the ready list. */
   private accept(run: ClaimedRun): void {
-    const execution: Execution = { claimed: run, lease: run.lease, controller: new RunAbort(), done: null };
+    const execution: Execution = { claimed: run, controller: new RunAbort(), done: null };
     // this worker may claim a run again whose lease it let lapse (a stalled event loop, a partition): the
     // older execution is fenced off already and must stop, not run on unseen beside the new one
     const superseded = this.executions.get(run.run.id);
-    superseded?.controller.abort(new LeaseLostError(run.run.id, superseded.lease.epoch));
+    superseded?.controller.abort(new LeaseLostError(run.run.id, superseded.claimed.lease.epoch));
     if (superseded && superseded.done === null) {
       this.ready = this.ready.filter((e) => e !== superseded);
       this.live.delete(superseded);
@@ -351,7 +352,7 @@ export class Worker {
   /** After an empty claim: sleep until the earliest future runnable time this store knows of. */
   private async planWake(): Promise<void> {
     try {
-      const next = await this.deps.store.nextRunnableAt(this.queues, [...this.deps.workflows.keys()]);
+      const next = await this.deps.store.nextRunnableAt(this.queues, this.workflowNames);
       if (next !== null && next > this.deps.clock.now()) this.wakeLater(next);
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'could not read the next timer; relying on the poll');
@@ -359,7 +360,7 @@ export class Worker {
   }
 
   private execute(execution: Execution): void {
-    const runId = execution.lease.runId;
+    const runId = execution.claimed.lease.runId;
     this.executing += 1;
     let released = false;
     const release = (): void => {
@@ -381,12 +382,12 @@ export class Worker {
 
   private async heartbeat(): Promise<void> {
     if (this.executions.size === 0) return;
-    const leases = [...this.executions.values()].map((e) => e.lease);
+    const leases = [...this.executions.values()].map((e) => e.claimed.lease);
     try {
       const renewal = await this.deps.store.renewLeases(this.id, leases, this.deps.config.leaseMs, this.deps.clock.now());
       for (const runId of renewal.lost) {
         const execution = this.executions.get(runId);
-        if (execution) this.abort(runId, new LeaseLostError(runId, execution.lease.epoch));
+        if (execution) this.abort(runId, new LeaseLostError(runId, execution.claimed.lease.epoch));
       }
       for (const runId of renewal.cancelRequested) this.abort(runId, new RunCancelledError(runId));
     } catch (error) {

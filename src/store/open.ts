@@ -1,11 +1,11 @@
 /** Turns a store URL into an open store: `sqlite:PATH` (the default) or, later, `postgres://…`. */
 import { resolve } from 'node:path';
 import { StoreUrlError } from '../errors.js';
+import { DEFAULT_STORE_URL } from '../config/options.js';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
-/** Where the embedded store lives unless told otherwise. */
-export const DEFAULT_STORE_URL = 'sqlite:./.steward/steward.db';
+export { DEFAULT_STORE_URL };
 
 /** Opens the store a URL names. */
 export async function openStore(url: string = DEFAULT_STORE_URL): Promise<Store> {

@@ -13,6 +13,7 @@ import {
   StewardError,
   StoreCorruptError,
   StoreUnavailableError,
+  ValidationError,
   type SerializedError,
 } from '../../errors.js';
 import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type RunStatus, type StepRecord } from '../../domain/run.js';
@@ -92,7 +93,7 @@ function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString();
   const seq = text.startsWith('s:') ? Number(text.slice(2)) : NaN;
   if (!Number.isSafeInteger(seq)) {
-    throw new StewardError('STEWARD_VALIDATION', `cursor "${cursor}" is not one this store issued: pass the nextCursor of a previous page`);
+    throw new ValidationError(`cursor "${cursor}" is not one this store issued: pass the nextCursor of a previous page`);
   }
   return seq;
 }

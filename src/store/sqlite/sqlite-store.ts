@@ -77,6 +77,8 @@ export class SqliteStore implements Store {
   private closed = false;
   private closing: Promise<void> | null = null;
   private failure: Error | null = null;
+  /** Whether a send at the end of this turn is already planned. */
+  private scheduled = false;
 
   private constructor(file: string, busyTimeoutMs: number) {
     this.location = file;
@@ -115,8 +117,6 @@ export class SqliteStore implements Store {
       else this.schedule();
     });
   }
-
-  private scheduled = false;
 
   /** Sends at the end of this turn, so that the calls of one turn share a batch. */
   private schedule(): void {
