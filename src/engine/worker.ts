@@ -7,6 +7,10 @@ import type { ClaimedRun, EagerClaim, StoreNotice } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
 import { executeRun } from './executor.js';
 import { RunAbort } from './run-abort.js';
+import { SlotRate } from './slot-rate.js';
+
+/** Runs held ready cover about this much time of slots freeing at the worker's recent pace. */
+const HOLD_HORIZON_MS = 50;
 
 /** Options of `worker.start`. */
 export interface WorkerStartOptions {
@@ -15,9 +19,11 @@ export interface WorkerStartOptions {
   /** Queues this worker serves (default: every queue the configuration and workflows name, and `default`). */
   queues?: string[];
   /**
-   * Runs claimed ahead and held ready, so a freed slot starts the next run at once while the store commits the
-   * last one's writes, and more runs share each commit (default: four times `concurrency`; 0 turns it off). Held
-   * runs are leased; runs of queues with a concurrency limit are never claimed ahead.
+   * The most runs claimed ahead and held ready, so that a freed slot starts the next run at once while the store
+   * commits the last one's writes, and more runs share each commit (default: 16 times `concurrency`; 0 turns it
+   * off). The worker holds one, or as many as its slots free in 50 ms at its recent pace if that is more, so runs
+   * that take long are not held back from other workers. Held runs are leased; runs of queues with a concurrency
+   * limit are never claimed ahead.
    */
   prefetch?: number;
 }
@@ -54,7 +60,9 @@ export interface WorkerStatus {
 export class Worker {
   readonly id: string;
   private concurrency = 16;
-  private prefetch = 16;
+  /** The most runs held ready. */
+  private prefetch = 256;
+  private readonly slotRate = new SlotRate();
   /** Claimed runs waiting for a free slot: highest priority first, then in claim order. */
   private ready: Execution[] = [];
   /**
@@ -104,7 +112,7 @@ export class Worker {
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new RangeError(`worker concurrency must be a whole number of at least 1 (got ${String(options.concurrency)})`);
     }
-    this.prefetch = options.prefetch ?? this.concurrency * 4;
+    this.prefetch = options.prefetch ?? this.concurrency * 16;
     if (!Number.isInteger(this.prefetch) || this.prefetch < 0) {
       throw new RangeError(`worker prefetch must be a whole number of at least 0 (got ${String(options.prefetch)})`);
     }
@@ -226,7 +234,7 @@ export class Worker {
     const slots = this.concurrency - this.executing;
     const covered = this.ready.length + this.reserved + this.eagerOffers;
     // a run that may outrank a held one is claimed even past the prefetch
-    const want = slots + this.prefetch - covered + (this.outranksHeld() ? 1 : 0);
+    const want = slots + this.holdTarget() - covered + (this.outranksHeld() ? 1 : 0);
     if (want <= 0) return;
     const issued = ++this.claimsIssued;
     // what goes beyond the free slots is claimed ahead
@@ -257,6 +265,11 @@ export class Worker {
     this.startReady();
     if (claimed.length === want) this.schedulePump();
     else if (claimed.length === 0) void this.planWake();
+  }
+
+  /** How many runs to hold ready now: the slots the recent pace frees within the horizon, at least one, up to `prefetch`. */
+  private holdTarget(): number {
+    return Math.min(this.prefetch, Math.max(1, Math.ceil(this.slotRate.expectedIn(HOLD_HORIZON_MS))));
   }
 
   private takeReclaimDue(): boolean {
@@ -367,6 +380,7 @@ export class Worker {
       if (released) return;
       released = true;
       this.executing -= 1;
+      this.slotRate.mark();
       if (this.executions.get(runId) === execution) this.executions.delete(runId);
       this.live.delete(execution);
       this.startReady();

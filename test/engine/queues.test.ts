@@ -171,3 +171,37 @@ describe('queues while a worker is busy', () => {
     expect(order).toEqual(['blocker', 'urgent', 'low-1', 'low-2', 'low-3']);
   });
 });
+
+describe('runs held ahead of free slots', () => {
+  it('a worker busy with long runs holds one run ahead, leaving the rest of the queue to other workers', async () => {
+    const gate = latch();
+    let startedSteps = 0;
+    const wf = defineWorkflow({
+      name: 'long.job',
+      input: z.object({ i: z.number() }),
+      async run(ctx) {
+        await ctx.step('work', async () => {
+          startedSteps += 1;
+          await gate.promise;
+        });
+        return 'done';
+      },
+    });
+    const steward = await useSteward({ workflows: [wf] });
+    steward.worker.start({ concurrency: 2 });
+    const handles = [];
+    for (let i = 0; i < 20; i += 1) handles.push(await steward.start('long.job', { i }));
+    await waitUntil(() => startedSteps === 2 || null, { timeoutMs: 5_000 });
+    // a few polls and wake-ups later, the worker still holds no more than its slots plus one
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const page = await steward.list({ workflow: 'long.job', limit: 100 });
+    const running = page.runs.filter((run) => run.status === 'running').length;
+    expect(startedSteps).toBe(2);
+    expect(running).toBeLessThanOrEqual(3);
+    expect(page.runs.filter((run) => run.status === 'queued').length).toBeGreaterThanOrEqual(17);
+
+    gate.resolve();
+    await Promise.all(handles.map((h) => h.result({ timeoutMs: 15_000 })));
+  });
+});
