@@ -10,6 +10,7 @@ import {
   StepResultNotJsonError,
   StepResultTooLargeError,
   StepTimeoutError,
+  StoreUnavailableError,
   UnknownWorkflowError,
   ValidationError,
   WaitTimeoutError,
@@ -30,7 +31,7 @@ import type {
   WorkflowDefinition,
   WorkflowLogger,
 } from '../domain/workflow.js';
-import type { StepWrite } from '../store/store.js';
+import type { StepWrite, Store } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
@@ -51,6 +52,8 @@ export class RunContext implements WorkflowContext {
   private readonly history: Map<number, StepRecord>;
   private readonly maxRecordedSeq: number;
   private pending: Array<Promise<void>> = [];
+  /** The store calls of this run, watched for the store failing. */
+  private readonly store: RunStore;
   private suspended = false;
 
   constructor(
@@ -61,6 +64,7 @@ export class RunContext implements WorkflowContext {
     /** Aborted when the run is cancelled, times out or loses its lease; the reason is the error. */
     private readonly abort: RunAbort,
   ) {
+    this.store = new RunStore(deps.store, abort);
     this.runId = run.id;
     this.workflow = run.workflow;
     this.mode = run.mode;
@@ -175,7 +179,7 @@ export class RunContext implements WorkflowContext {
         const notBefore = now + backoffDelay(policy, attempt, this.deps.ids.random);
         this.log.warn('step attempt failed; retrying', { step: name, seq, attempt, maxAttempts, notBefore, error: serialized.message });
         this.suspended = true;
-        await this.deps.store.suspendRun(this.lease, {
+        await this.store.suspendRun(this.lease, {
           kind: 'retry',
           ref: String(seq),
           runnableAt: notBefore,
@@ -192,7 +196,7 @@ export class RunContext implements WorkflowContext {
         throw new Suspended();
       }
       this.pipeline(
-        this.deps.store.recordStep(
+        this.store.recordStep(
           this.lease,
           this.stepWrite(seq, 'step', name, { status: 'failed', attempts: attempt, error: serialized, startedAt: firstStartedAt ?? startedAt }),
         ),
@@ -200,7 +204,7 @@ export class RunContext implements WorkflowContext {
       throw new StepFailedError(name, attempt, serialized);
     }
     this.pipeline(
-      this.deps.store.recordStep(
+      this.store.recordStep(
         this.lease,
         this.stepWrite(seq, 'step', name, { attempts: attempt, resultJson: json, startedAt: firstStartedAt ?? startedAt }),
       ),
@@ -248,12 +252,12 @@ export class RunContext implements WorkflowContext {
     const wakeAt = record?.wakeAt ?? now + Math.max(0, ms);
     if (wakeAt <= now) {
       this.pipeline(
-        this.deps.store.recordStep(this.lease, this.stepWrite(seq, 'sleep', name, { wakeAt, startedAt: record?.startedAt ?? now })),
+        this.store.recordStep(this.lease, this.stepWrite(seq, 'sleep', name, { wakeAt, startedAt: record?.startedAt ?? now })),
       );
       return;
     }
     this.suspended = true;
-    await this.deps.store.suspendRun(this.lease, {
+    await this.store.suspendRun(this.lease, {
       kind: 'timer',
       ref: name,
       runnableAt: wakeAt,
@@ -269,7 +273,7 @@ export class RunContext implements WorkflowContext {
     if (record?.status === 'failed' && record.error) throw reviveError(record.error);
     const now = this.deps.clock.now();
     const deadline = record ? record.wakeAt : options.timeoutMs === undefined ? null : now + options.timeoutMs;
-    const outcome = await this.deps.store.consumeSignal(this.lease, {
+    const outcome = await this.store.consumeSignal(this.lease, {
       seq,
       name,
       deadline,
@@ -283,7 +287,7 @@ export class RunContext implements WorkflowContext {
         const startedAt = record?.startedAt ?? now;
         const error = new WaitTimeoutError(name, (deadline ?? now) - startedAt);
         this.pipeline(
-          this.deps.store.recordStep(
+          this.store.recordStep(
             this.lease,
             this.stepWrite(seq, 'signal', name, { status: 'failed', error: serializeError(error), wakeAt: deadline, startedAt }),
           ),
@@ -311,10 +315,10 @@ export class RunContext implements WorkflowContext {
     if (record?.status === 'failed' && record.error) throw reviveError(record.error);
     if (record?.status === 'waiting') {
       const childId = (record.result as { childId: string }).childId;
-      const child = await this.deps.store.getRun(childId);
+      const child = await this.store.getRun(childId);
       if (child && isTerminal(child.status)) return this.settleChild<O>(seq, name, child, record.startedAt);
       this.suspended = true;
-      await this.deps.store.suspendRun(this.lease, { kind: 'child', ref: childId, runnableAt: null, now: this.deps.clock.now(), step: null });
+      await this.store.suspendRun(this.lease, { kind: 'child', ref: childId, runnableAt: null, now: this.deps.clock.now(), step: null });
       throw new Suspended();
     }
     const definition = this.deps.workflows.get(name);
@@ -328,7 +332,7 @@ export class RunContext implements WorkflowContext {
     const childId = this.deps.ids.runId();
     const timeoutMs = options.timeoutMs ?? definition.timeoutMs ?? null;
     this.suspended = true;
-    const child = await this.deps.store.startChild(
+    const child = await this.store.startChild(
       this.lease,
       {
         id: childId,
@@ -357,7 +361,7 @@ export class RunContext implements WorkflowContext {
   private settleChild<O>(seq: number, name: string, child: RunRecord, startedAt: number): O {
     if (child.status === 'succeeded') {
       this.pipeline(
-        this.deps.store.recordStep(
+        this.store.recordStep(
           this.lease,
           this.stepWrite(seq, 'child', name, { resultJson: JSON.stringify(child.output ?? null), startedAt }),
         ),
@@ -366,7 +370,7 @@ export class RunContext implements WorkflowContext {
     }
     const error = new ChildFailedError(child.id, child.status, child.error);
     this.pipeline(
-      this.deps.store.recordStep(this.lease, this.stepWrite(seq, 'child', name, { status: 'failed', error: serializeError(error), startedAt })),
+      this.store.recordStep(this.lease, this.stepWrite(seq, 'child', name, { status: 'failed', error: serializeError(error), startedAt })),
     );
     throw error;
   }
@@ -375,7 +379,7 @@ export class RunContext implements WorkflowContext {
     const { seq, record } = this.next(kind, kind);
     if (record?.status === 'completed') return Promise.resolve(record.result as T);
     const value = make();
-    this.pipeline(this.deps.store.recordStep(this.lease, this.stepWrite(seq, kind, kind, { resultJson: JSON.stringify(value) })));
+    this.pipeline(this.store.recordStep(this.lease, this.stepWrite(seq, kind, kind, { resultJson: JSON.stringify(value) })));
     return Promise.resolve(value);
   }
 
@@ -389,6 +393,41 @@ export class RunContext implements WorkflowContext {
 
   random(): Promise<number> {
     return this.recorded('random', () => this.deps.ids.random());
+  }
+}
+
+/**
+ * The store calls a run makes. When one fails because the store itself failed (unreachable, not a refusal such as a
+ * lost lease), the run stops at once with that failure as its abort reason; its worker hands the run back to its
+ * queue when the store answers again, and the replay finds every step that was recorded.
+ */
+class RunStore {
+  constructor(
+    private readonly store: Store,
+    private readonly abort: RunAbort,
+  ) {}
+
+  private watch<T>(call: Promise<T>): Promise<T> {
+    return call.catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) this.abort.abort(error);
+      throw error;
+    });
+  }
+
+  recordStep(...args: Parameters<Store['recordStep']>): Promise<void> {
+    return this.watch(this.store.recordStep(...args));
+  }
+  suspendRun(...args: Parameters<Store['suspendRun']>): Promise<void> {
+    return this.watch(this.store.suspendRun(...args));
+  }
+  consumeSignal(...args: Parameters<Store['consumeSignal']>): ReturnType<Store['consumeSignal']> {
+    return this.watch(this.store.consumeSignal(...args));
+  }
+  getRun(...args: Parameters<Store['getRun']>): ReturnType<Store['getRun']> {
+    return this.watch(this.store.getRun(...args));
+  }
+  startChild(...args: Parameters<Store['startChild']>): ReturnType<Store['startChild']> {
+    return this.watch(this.store.startChild(...args));
   }
 }
 

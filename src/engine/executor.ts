@@ -8,6 +8,7 @@ import {
   RunCancelledError,
   RunTimeoutError,
   StewardError,
+  StoreUnavailableError,
   UnknownWorkflowError,
   serializeError,
 } from '../errors.js';
@@ -20,9 +21,17 @@ import type { Logger } from '../observability/logger.js';
 
 /**
  * Runs a claimed run to its next resting point. `release` is called as soon as the run no longer needs its slot
- * (its last write is queued), so the worker can claim the next run in the same group commit.
+ * (its last write is queued), so the worker can claim the next run in the same group commit. `abandon` is called
+ * when the store failed under the run (it could not record what happened): the run stopped without another write,
+ * still leased to this worker, which hands it back to its queue once the store answers again.
  */
-export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controller: RunAbort, release: () => void): Promise<void> {
+export async function executeRun(
+  deps: EngineDeps,
+  claimed: ClaimedRun,
+  controller: RunAbort,
+  release: () => void,
+  abandon: (error: unknown) => void,
+): Promise<void> {
   const { run, lease } = claimed;
   let logger: Logger | undefined;
   const log = (): Logger => (logger ??= deps.logger.child({ runId: run.id, workflow: run.workflow }));
@@ -44,6 +53,11 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
       if (error instanceof LeaseLostError) log().warn({ epoch: lease.epoch }, 'lease lost before the run could end; another worker owns it now');
       else throw error;
     }
+  };
+  const stopForStore = (error: unknown): void => {
+    free();
+    if (deps.logger.isLevelEnabled('debug')) log().debug({ err: error }, 'the store failed under the run; it goes back to its queue when the store answers');
+    abandon(error);
   };
 
   let deadlineTimer: NodeJS.Timeout | undefined;
@@ -96,6 +110,10 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
         log().warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
         return;
       }
+      if (reason instanceof StoreUnavailableError) {
+        stopForStore(reason);
+        return;
+      }
       if (reason instanceof RunCancelledError) {
         await finish({ status: 'cancelled', error: serializeError(reason) }, pending.catch(() => undefined));
         return;
@@ -129,11 +147,16 @@ export async function executeRun(deps: EngineDeps, claimed: ClaimedRun, controll
     }
     await finish({ status: 'succeeded', outputJson: encoded.json }, pending);
   } catch (error) {
-    free();
     if (error instanceof LeaseLostError) {
+      free();
       log().warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
       return;
     }
+    if (error instanceof StoreUnavailableError) {
+      stopForStore(error);
+      return;
+    }
+    free();
     log().error({ err: error }, 'could not record the outcome of the run; it will be retried when its lease expires');
   } finally {
     if (deadlineTimer) clearTimeout(deadlineTimer);

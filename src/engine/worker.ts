@@ -3,11 +3,13 @@
  * lease time, and wakes on store notices (new runs, timers, signals, cancels) and on a poll for other processes.
  */
 import { LeaseLostError, RunCancelledError } from '../errors.js';
+import type { Lease } from '../domain/run.js';
 import type { ClaimedRun, EagerClaim, StoreNotice } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
 import { executeRun } from './executor.js';
 import { RunAbort } from './run-abort.js';
 import { SlotRate } from './slot-rate.js';
+import { StoreOutage } from './outage.js';
 
 /** Runs held ready cover about this much time of slots freeing at the worker's recent pace. */
 const HOLD_HORIZON_MS = 50;
@@ -90,6 +92,11 @@ export class Worker {
   /** Slots promised to claims still in flight. */
   private reserved = 0;
   private pumpScheduled = false;
+  /** Runs stopped because the store failed under them, still leased here: handed back once the store answers. */
+  private readonly abandoned = new Map<string, Lease>();
+  private readonly outage: StoreOutage;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private handingBack = false;
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -103,6 +110,7 @@ export class Worker {
   ) {
     this.id = deps.config.workerId ?? `${process.pid}-${deps.ids.uuid().slice(0, 8)}`;
     this.workflowNames = [...deps.workflows.keys()];
+    this.outage = new StoreOutage(deps.logger.child({ workerId: this.id }), () => Date.now(), Math.random, deps.config.pollIntervalMs);
   }
 
   /** Starts claiming runs. */
@@ -141,6 +149,7 @@ export class Worker {
     clearInterval(this.pollTimer);
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.wakeTimer);
+    clearTimeout(this.retryTimer);
     this.unsubscribe?.();
     // runs held ready go back to their queues at once
     const held = this.ready;
@@ -160,6 +169,7 @@ export class Worker {
       await this.deps.store.releaseRun(execution.claimed.lease, this.deps.clock.now()).catch(() => undefined);
     }
     await Promise.all([...this.live].map((e) => e.done));
+    await this.handBackAbandoned();
     this.started = false;
     this.deps.logger.info({ workerId: this.id }, 'worker stopped');
   }
@@ -252,13 +262,15 @@ export class Worker {
         leaseMs: this.deps.config.leaseMs,
         now: this.deps.clock.now(),
       });
+      this.outage.recovered();
     } catch (error) {
-      this.deps.logger.warn({ err: error, workerId: this.id }, 'claiming runs failed; retrying at the next poll');
+      this.retryLater(this.outage.failed(error, 'claiming runs'));
     } finally {
       this.reserved -= want;
       if (this.outranking !== null && this.outranking.since < issued) this.outranking = null;
     }
     for (const run of claimed) this.accept(run);
+    if (this.abandoned.size > 0 && !this.outage.ongoing) void this.handBackAbandoned();
     // a cancel heard for a run no claim brought concerns another worker's run
     if (this.reserved === 0) this.cancelsHeard.clear();
     if (this.stopping) return;
@@ -362,13 +374,58 @@ export class Worker {
     return this.outranking !== null && held !== undefined && this.outranking.priority > held.claimed.run.priority;
   }
 
+  /** Pumps again after `ms` (a failed claim), unless something else pumps first. */
+  private retryLater(ms: number): void {
+    if (this.retryTimer !== undefined || this.stopping) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedulePump();
+    }, ms);
+  }
+
+  /** Takes note of a run stopped because the store failed under it. */
+  private onAbandoned(lease: Lease, error: unknown): void {
+    this.abandoned.set(lease.runId, lease);
+    this.retryLater(this.outage.failed(error, `recording run ${lease.runId}`));
+  }
+
+  /**
+   * Gives runs stopped by a store failure back to their queues, so that they resume at once instead of when their
+   * leases expire. A run whose lease moved on meanwhile (another worker took it over) needs nothing.
+   */
+  private async handBackAbandoned(): Promise<void> {
+    if (this.handingBack) return;
+    this.handingBack = true;
+    try {
+      await this.handBackEach();
+    } finally {
+      this.handingBack = false;
+    }
+  }
+
+  private async handBackEach(): Promise<void> {
+    for (const [runId, lease] of [...this.abandoned]) {
+      try {
+        await this.deps.store.releaseRun(lease, this.deps.clock.now());
+        this.abandoned.delete(runId);
+      } catch (error) {
+        if (error instanceof LeaseLostError) {
+          this.abandoned.delete(runId);
+          continue;
+        }
+        this.retryLater(this.outage.failed(error, 'handing runs back to their queues'));
+        return;
+      }
+    }
+  }
+
   /** After an empty claim: sleep until the earliest future runnable time this store knows of. */
   private async planWake(): Promise<void> {
     try {
       const next = await this.deps.store.nextRunnableAt(this.queues, this.workflowNames);
       if (next !== null && next > this.deps.clock.now()) this.wakeLater(next);
     } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not read the next timer; relying on the poll');
+      this.retryLater(this.outage.failed(error, 'reading the next timer'));
     }
   }
 
@@ -391,7 +448,9 @@ export class Worker {
         for (const resolve of waiters) resolve();
       }
     };
-    execution.done = executeRun(this.deps, execution.claimed, execution.controller, release).finally(release);
+    execution.done = executeRun(this.deps, execution.claimed, execution.controller, release, (error) =>
+      this.onAbandoned(execution.claimed.lease, error),
+    ).finally(release);
   }
 
   private async heartbeat(): Promise<void> {
@@ -404,8 +463,9 @@ export class Worker {
         if (execution) this.abort(runId, new LeaseLostError(runId, execution.claimed.lease.epoch));
       }
       for (const runId of renewal.cancelRequested) this.abort(runId, new RunCancelledError(runId));
+      this.outage.recovered();
     } catch (error) {
-      this.deps.logger.warn({ err: error, workerId: this.id }, 'renewing leases failed; retrying at the next heartbeat');
+      this.outage.failed(error, 'renewing leases');
     }
   }
 }
