@@ -3,7 +3,6 @@
  * and restarted each time. Every run must still succeed, with each step's result recorded exactly once.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,43 +13,14 @@ import { allEvents } from '../helpers/runs.js';
 import { silentLogger } from '../helpers/steward.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { waitUntil } from '../helpers/wait.js';
+import { isAlive, killWorker, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const RUNS = 500;
 const KILLS = 6;
 const FIXTURE = fileURLToPath(new URL('../fixtures/crash-worker.ts', import.meta.url));
 
-interface WorkerProcess {
-  child: ChildProcess;
-  /** Resolves when the worker printed `ready`. */
-  ready: Promise<void>;
-  /** Resolves when the process has exited, with its exit code or signal. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
 function startWorker(dbPath: string, ledgerPath: string): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dbPath, ledgerPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('ready\n')) resolve();
-    });
-    void exited.then(({ code, signal }) => reject(new Error(`the worker exited before it was ready (code ${code}, signal ${signal}): ${stderr}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, ready, exited, stderr: () => stderr };
-}
-
-async function kill(worker: WorkerProcess): Promise<void> {
-  if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
-  const { signal, code } = await worker.exited;
-  if (signal !== 'SIGKILL') throw new Error(`the worker ended on its own before it was killed (code ${code}): ${worker.stderr()}`);
+  return startWorkerProcess(FIXTURE, [dbPath, ledgerPath]);
 }
 
 function randomDelay(): number {
@@ -92,16 +62,16 @@ describe('crash recovery', () => {
           const delay = randomDelay();
           delays.push(delay);
           await new Promise((resolve) => setTimeout(resolve, delay));
-          await kill(worker);
+          await killWorker(worker);
           endedAtKill.push(ended());
         }
         ledgerBeforeLastWorker = existsSync(ledgerPath) ? readFileSync(ledgerPath, 'utf8').split('\n').length - 1 : 0;
         worker = startWorker(dbPath, ledgerPath);
         await worker.ready;
         await waitUntil(() => ended() === RUNS, { timeoutMs: 4 * 60_000, intervalMs: 200, what: `all ${RUNS} runs to end` });
-        await kill(worker);
+        await killWorker(worker);
       } finally {
-        if (worker && worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+        if (worker && isAlive(worker)) worker.child.kill('SIGKILL');
         monitor.close();
       }
       console.info(`crash test: kill delays ${delays.join(', ')} ms; runs ended at each kill: ${endedAtKill.join(', ')}`);
