@@ -4,6 +4,9 @@ import { StoreUrlError } from '../errors.js';
 import { DEFAULT_STORE_URL } from '../config/options.js';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
+import { redact } from './redact.js';
+
+export { redact };
 
 export { DEFAULT_STORE_URL };
 
@@ -23,9 +26,4 @@ export async function openStore(url: string = DEFAULT_STORE_URL): Promise<Store>
     throw new StoreUrlError(url, `it has no scheme: write sqlite:${url} for a SQLite file`);
   }
   throw new StoreUrlError(redact(url), 'unknown scheme: use sqlite:PATH');
-}
-
-/** Hides a password in a URL. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
