@@ -103,7 +103,7 @@ export function openFailure(settings: PostgresSettings, error: unknown): Steward
         { cause: error },
       );
     case 'ENOTFOUND':
-      return new StoreUrlError(settings.location, `the host of ${hostPort} is not known (ENOTFOUND): fix the host name`);
+      return new StoreUrlError(settings.location, `host "${settings.host}" is not known (ENOTFOUND): fix the host name in the URL`);
     case '28P01':
       return new StoreUrlError(
         settings.location,

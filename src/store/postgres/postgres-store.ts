@@ -223,6 +223,8 @@ export class PostgresStore implements Store {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closed = true;
+    // idle connections do not keep the process alive, and closing them must not let it exit half way
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     this.closing = (async () => {
       // let everything already asked for finish first
       while (this.inFlight > 0 || !this.order.idle) {
@@ -234,7 +236,7 @@ export class PostgresStore implements Store {
       this.listeners.clear();
       await this.listener.stop();
       await this.pool.end();
-    })();
+    })().finally(() => clearInterval(keepAlive));
     return this.closing;
   }
 

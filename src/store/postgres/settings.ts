@@ -30,6 +30,7 @@ export interface PostgresSettings {
   readonly location: string;
   /** `host:port/database`, for messages. */
   readonly target: string;
+  readonly host: string;
   readonly user: string;
   readonly database: string;
   /** The schema that holds Steward's tables, or null for the server's current schema of the connecting role. */
@@ -73,6 +74,7 @@ export function resolvePostgresSettings(url: string, options: PostgresStoreOptio
     connectionString: parsed.toString(),
     location,
     target: `${host}:${parsed.port || '5432'}/${database}`,
+    host,
     user: decodeURIComponent(parsed.username) || params.get('user') || process.env.PGUSER || 'the current user',
     database,
     schema,
