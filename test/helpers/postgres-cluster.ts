@@ -4,7 +4,7 @@
  * server programs run as the `postgres` user (initdb refuses root) through `runuser`.
  *
  * The same module starts the cluster of `.ci/run` from the command line:
- *   tsx test/helpers/postgres-cluster.ts start STATE_FILE   # prints the URL; writes what `stop` needs to STATE_FILE
+ *   tsx test/helpers/postgres-cluster.ts start STATE_FILE   # writes the URL and what `stop` needs to STATE_FILE
  *   tsx test/helpers/postgres-cluster.ts stop STATE_FILE
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -163,7 +163,8 @@ async function main(argv: readonly string[]): Promise<void> {
     const cluster = await startThrowawayCluster();
     const state: ClusterState = { url: cluster.url, dir: cluster.dir, binDir: findPostgresBinDir() ?? '' };
     writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
-    process.stdout.write(`${cluster.url}\n`);
+    // the URL (with its password) is in the state file; the log gets where the server is
+    process.stdout.write(`PostgreSQL started on 127.0.0.1:${cluster.port}, data in ${cluster.dir}\n`);
     return;
   }
   if (!existsSync(stateFile)) return;
