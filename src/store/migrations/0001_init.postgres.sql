@@ -75,8 +75,11 @@ CREATE TABLE signals (
 );
 CREATE INDEX signals_pending ON signals (run_id, name, id) WHERE consumed_seq IS NULL;
 
+-- Event ids are numbered by the trigger events_numbered below, from this sequence (one number at a time, in order).
+CREATE SEQUENCE events_id_seq;
+
 CREATE TABLE events (
-  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id          bigint PRIMARY KEY,
   run_id      text,
   type        text NOT NULL,
   data        text NOT NULL,
@@ -167,6 +170,47 @@ CREATE TRIGGER runs_changed AFTER UPDATE ON runs FOR EACH ROW
 WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.runnable_at IS DISTINCT FROM NEW.runnable_at
       OR OLD.cancel_requested IS DISTINCT FROM NEW.cancel_requested)
 EXECUTE FUNCTION runs_changed();
+
+-- Readers follow events by cursor (id > last), so an event must never become visible below an id a reader has
+-- passed. Ids are taken when events are written, and transactions commit in another order; so before a transaction
+-- takes its first event id, it announces the last id taken so far with a transaction-scoped shared advisory lock
+-- (keyed by this sequence and the id's low 32 bits). Every id it takes is above its announcement, and the
+-- announcement lasts until it commits or rolls back. events_horizon() gives the highest id below which no event
+-- can appear any more; readers read up to it.
+CREATE FUNCTION events_numbered() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  taken bigint;
+BEGIN
+  IF current_setting('steward.events_announced', true) IS DISTINCT FROM 'yes' THEN
+    SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO taken FROM events_id_seq;
+    PERFORM pg_advisory_xact_lock_shared('events_id_seq'::regclass::oid::int, taken::bit(32)::int);
+    PERFORM set_config('steward.events_announced', 'yes', true);
+  END IF;
+  NEW.id := nextval('events_id_seq');
+  RETURN NEW;
+END $$;
+
+CREATE TRIGGER events_numbered BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_numbered();
+
+-- The highest event id at or below which every event is committed or will never exist: the last id taken, or
+-- below it, the lowest announcement of a transaction still open. Read it in a statement of its own, before the
+-- statement that reads the events.
+CREATE FUNCTION events_horizon() RETURNS bigint LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  taken bigint;
+  oldest bigint;
+BEGIN
+  SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO taken FROM events_id_seq;
+  -- an announcement keeps the low 32 bits of an id taken at most 2^32 ids ago: rebuild the id from them
+  SELECT min(CASE WHEN low <= taken % 4294967296 THEN taken - taken % 4294967296 + low ELSE taken - taken % 4294967296 - 4294967296 + low END)
+  INTO oldest
+  FROM (
+    SELECT objid::bigint AS low FROM pg_locks
+    WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 'events_id_seq'::regclass::oid
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  ) AS announced;
+  RETURN least(taken, oldest);
+END $$;
 
 CREATE FUNCTION events_appended() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -47,7 +47,7 @@ import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
 import { createRun } from './queries/create-run.js';
 import { finishRun, recordStepAndFinish } from './queries/finish-run.js';
 import { configureQueues, getQueue } from './queries/queues.js';
-import { getRun, listRuns, listSteps, nextRunnableAt, readEvents } from './queries/reads.js';
+import { getRun, listRuns, listSteps, nextRunnableAt, readSettledEvents } from './queries/reads.js';
 import { recordStep } from './queries/record-step.js';
 import { releaseRun } from './queries/release-run.js';
 import { renewLeases } from './queries/renew-leases.js';
@@ -70,6 +70,9 @@ type Mode =
 
 /** Transactions rolled back by a deadlock or serialization conflict run again, up to this many times in all. */
 const CONFLICT_ATTEMPTS = 4;
+
+/** How long a read of events waits for open transactions that hold back events it can already see. */
+const EVENTS_SETTLE_WAIT_MS = 1000;
 
 /** The PostgreSQL store. */
 export class PostgresStore implements Store {
@@ -285,9 +288,19 @@ export class PostgresStore implements Store {
     return this.execute('read', (db) => listSteps(db, runId));
   }
 
+  /**
+   * Events after a cursor. Events that transactions still open may yet be numbered below are held back; a read that
+   * sees some waits (briefly) for those transactions to end, so that a caller reads what was committed before it
+   * asked, as on SQLite, unless a transaction stays open longer than the wait.
+   */
   async readEvents(query: EventQuery): Promise<EventRecord[]> {
     this.open();
-    return this.execute('read', (db) => readEvents(db, query));
+    const deadline = Date.now() + EVENTS_SETTLE_WAIT_MS;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 25)) {
+      const { events, unsettled } = await this.execute('read', (db) => readSettledEvents(db, query));
+      if (!unsettled || Date.now() >= deadline) return events;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {

@@ -150,6 +150,56 @@ describe('many PostgreSQL stores on one schema', () => {
     expect(await stores[0]!.getQueue('narrow')).toMatchObject({ running: 3, queued: 25 });
   });
 
+  it('a reader following events by cursor while six stores write at once gets every event once, in order', async () => {
+    const stores = await storesOnOneSchema(7);
+    const reader = stores[6]!;
+    const writers = stores.slice(0, 6);
+    const seen: number[] = [];
+    let writing = true;
+    const follow = (async () => {
+      let after = 0;
+      for (;;) {
+        const done = !writing;
+        const page = await reader.readEvents({ after, limit: 50 });
+        for (const event of page) {
+          expect(event.id).toBeGreaterThan(after);
+          seen.push(event.id);
+          after = event.id;
+        }
+        if (done && page.length === 0) return;
+      }
+    })();
+
+    await Promise.all(
+      writers.map(async (store, w) => {
+        for (let i = 0; i < 8; i += 1) {
+          await store.createRun(newRun());
+          const [claimed] = await claim(store, `worker-${w}`, 'default', 1);
+          if (!claimed) continue;
+          for (let seq = 1; seq <= 4; seq += 1) {
+            await store.recordStep(claimed.lease, {
+              seq, kind: 'step', name: `s${seq}`, status: 'completed', attempts: 1, resultJson: '1', error: null,
+              wakeAt: null, startedAt: Date.now(), finishedAt: Date.now(),
+            });
+          }
+          await store.finishRun(claimed.lease, { status: 'succeeded', outputJson: 'null' }, Date.now());
+        }
+      }),
+    );
+    writing = false;
+    await follow;
+
+    const all: number[] = [];
+    for (let after = 0; ; ) {
+      const page = await reader.readEvents({ after, limit: 1000 });
+      if (page.length === 0) break;
+      all.push(...page.map((e) => e.id));
+      after = page[page.length - 1]!.id;
+    }
+    expect(all.length).toBeGreaterThanOrEqual(6 * 8 * 7);
+    expect(seen).toEqual(all);
+  });
+
   it('a queue’s maxQueued holds across stores creating at the same moment', async () => {
     const stores = await storesOnOneSchema(6);
     await stores[0]!.configureQueues([{ name: 'small', concurrency: null, maxQueued: 5 }]);

@@ -17,6 +17,7 @@ const LIST_RUNS = `
   ORDER BY seq DESC LIMIT $6`;
 
 const STEPS = 'SELECT * FROM steps WHERE run_id = $1 ORDER BY seq';
+const HORIZON = 'SELECT events_horizon() AS horizon';
 const EVENTS = 'SELECT id, run_id, type, data, created_at FROM events WHERE id > $1 ORDER BY id LIMIT $2';
 const RUN_EVENTS = 'SELECT id, run_id, type, data, created_at FROM events WHERE run_id = $3 AND id > $1 ORDER BY id LIMIT $2';
 
@@ -64,13 +65,26 @@ export async function listSteps(db: Queryable, runId: string): Promise<StepRecor
   return (await db.query<StepRow>(STEPS, [runId])).rows.map(toStep);
 }
 
-/** Events after a cursor, oldest first. */
-export async function readEvents(db: Queryable, query: EventQuery): Promise<EventRecord[]> {
+/** Events read by cursor: those no event can appear below any more, and whether later ones are visible already. */
+export interface SettledEvents {
+  events: EventRecord[];
+  /** Events past the horizon were visible: transactions still open may add events below them, soon. */
+  unsettled: boolean;
+}
+
+/**
+ * Events after a cursor, oldest first, up to the horizon below which no event can appear any more (see
+ * events_horizon in the schema). The horizon is read first, in a statement of its own, so that every event below
+ * it that will ever exist is visible to the read that follows.
+ */
+export async function readSettledEvents(db: Queryable, query: EventQuery): Promise<SettledEvents> {
+  const horizon = (await db.query<{ horizon: number | null }>(HORIZON)).rows[0]?.horizon ?? 0;
   const rows =
     query.runId === undefined
       ? (await db.query<EventRow>(EVENTS, [query.after, query.limit])).rows
       : (await db.query<EventRow>(RUN_EVENTS, [query.after, query.limit, query.runId])).rows;
-  return rows.map(toEvent);
+  const settled = rows.filter((row) => row.id <= horizon);
+  return { events: settled.map(toEvent), unsettled: settled.length < rows.length };
 }
 
 /** The earliest time a run of these queues becomes claimable, or null. */
