@@ -33,11 +33,19 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
 }
 
 /**
- * The pool of the store's operations. Idle connections do not keep the process alive, and an idle connection that
- * breaks (the server restarted) is dropped from the pool and reported to `onIdleError` instead of crashing the process.
+ * The pool of the store's operations. A call waits for a free connection as long as it takes (pg-pool would apply
+ * the connect timeout to that wait too, and fail calls that merely queue behind others under load); opening a new
+ * connection still times out. Idle connections do not keep the process alive, and an idle connection that breaks
+ * (the server restarted) is dropped from the pool and reported to `onIdleError` instead of crashing the process.
  */
 export function createPool(settings: PostgresSettings, onIdleError: (error: Error) => void): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(settings), max: settings.poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true });
+  const { connectionTimeoutMillis, ...config } = clientConfig(settings);
+  class Client extends pg.Client {
+    constructor(options?: pg.ClientConfig) {
+      super({ ...options, connectionTimeoutMillis });
+    }
+  }
+  const pool = new pg.Pool({ ...config, Client, max: settings.poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true });
   pool.on('error', onIdleError);
   return pool;
 }
