@@ -35,7 +35,10 @@ export async function migrate(client: pg.ClientBase, settings: PostgresSettings,
           `(no migrations table); nothing was changed: give Steward a schema of its own with ?schema=steward`,
       );
     }
-    await client.query(`CREATE TABLE IF NOT EXISTS migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
+    // a role without CREATE on the schema can open a schema that is up to date
+    if (!names.includes('migrations')) {
+      await client.query('CREATE TABLE migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+    }
     const found = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::int AS version FROM migrations');
     const current = found.rows[0]?.version ?? 0;
     if (current > migrations.length) throw new StoreSchemaTooNewError(`${settings.location} (schema ${schema})`, current, migrations.length);

@@ -105,3 +105,73 @@ describe('PostgreSQL migrations', () => {
     }
   });
 });
+
+describe('PostgreSQL privileges', async () => {
+  const canCreateRoles = (await admin.query<{ ok: boolean }>('SELECT rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user')).rows[0]?.ok === true;
+
+  it.skipIf(!canCreateRoles)('a role with only CONNECT and the documented grants runs a schema its owner migrated', async () => {
+    const schema = freshSchema();
+    const role = `steward_app_${schema.slice(-8)}`;
+    await (await open(schema)).close();
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'app-secret'`);
+    try {
+      await admin.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+      await admin.query(`GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+      await admin.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`);
+      const appUrl = new URL(withSchema(url, schema));
+      appUrl.username = role;
+      appUrl.password = 'app-secret';
+      const store = await openStore(appUrl.toString(), { logger: silentLogger });
+      try {
+        const now = Date.now();
+        await store.configureQueues([{ name: 'default', concurrency: 2, maxQueued: 10 }]);
+        const { run } = await store.createRun({
+          id: 'run_app', workflow: 'wf', workflowVersion: '1', inputJson: '{}', status: 'queued', mode: 'apply', autonomy: null,
+          subject: null, goal: null, idempotencyKey: 'app', queue: 'default', priority: 0, parentId: null, timeoutMs: null,
+          runnableAt: now, createdAt: now,
+        });
+        const [claimed] = await store.claimRuns({ owner: 'w', queues: ['default'], workflows: ['wf'], limit: 1, leaseMs: 1000, now });
+        await store.recordStep(claimed!.lease, {
+          seq: 1, kind: 'step', name: 'one', status: 'completed', attempts: 1, resultJson: '1', error: null, wakeAt: null, startedAt: now, finishedAt: now,
+        });
+        await store.finishRun(claimed!.lease, { status: 'succeeded', outputJson: '"ok"' }, now);
+        expect((await store.getRun(run.id))?.status).toBe('succeeded');
+        expect((await store.readEvents({ after: 0, runId: run.id, limit: 10 })).map((e) => e.type)).toEqual([
+          'run.created',
+          'run.running',
+          'step.completed',
+          'run.succeeded',
+        ]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}`);
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  it.skipIf(!canCreateRoles)('a role that may not create tables is told how to mend it', async () => {
+    const schema = freshSchema();
+    const role = `steward_low_${schema.slice(-8)}`;
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'low-secret'`);
+    try {
+      await admin.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+      const lowUrl = new URL(withSchema(url, schema));
+      lowUrl.username = role;
+      lowUrl.password = 'low-secret';
+
+      const error = await rejectionOf(openStore(lowUrl.toString(), { logger: silentLogger }));
+
+      expect(error.code).toBe('STEWARD_STORE_URL');
+      expect(error.message).toContain(`user "${role}" may not create Steward's tables`);
+      expect(error.message).toContain('grant it CREATE on the schema');
+      expect(error.message).not.toContain('low-secret');
+      expect(await tablesOf(schema)).toEqual([]);
+    } finally {
+      await admin.query(`DROP OWNED BY ${role}`);
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+});
