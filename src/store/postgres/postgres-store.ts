@@ -6,7 +6,8 @@
  * itself; the outage is logged once, and so is the recovery.
  *
  * Modules: settings (URL and options), connection (pool), migrate (schema), listener and notices (LISTEN/NOTIFY),
- * health (outage logging), failures (error mapping), run-writes (one run's writes in order), queries/ (the SQL).
+ * notice-gate (notices told after the claims in flight), health (outage logging), failures (error mapping),
+ * run-writes (one run's writes in order), queries/ (the SQL).
  */
 import type pg from 'pg';
 import { StoreUnavailableError, type SerializedError } from '../../errors.js';
@@ -38,6 +39,7 @@ import { isConnectionFailure, isTransientConflict, mapOperationError, openFailur
 import { ConnectionHealth } from './health.js';
 import { NotificationListener, type Backoff } from './listener.js';
 import { migrate } from './migrate.js';
+import { NoticeGate } from './notice-gate.js';
 import { channelOf } from './notices.js';
 import { toRun, toStep, type RunRow, type StepRow } from './rows.js';
 import { RunWriteOrder } from './run-writes.js';
@@ -83,6 +85,7 @@ export class PostgresStore implements Store {
   private readonly knownQueues = new Set<string>(['default']);
   private readonly order: RunWriteOrder;
   private readonly listener: NotificationListener;
+  private readonly gate = new NoticeGate((notices) => this.tell(notices));
   private inFlight = 0;
   private drainWaiters: Array<() => void> = [];
   private closed = false;
@@ -107,11 +110,11 @@ export class PostgresStore implements Store {
       channelOf(schema),
       health,
       {
-        notices: (notices) => this.tell(notices),
+        notices: (notices) => this.gate.deliver(notices),
         reconnected: () => {
           // notifications sent while the connection was down were lost: every queue may have runnable runs
           const at = Date.now();
-          this.tell([...[...this.knownQueues].map((queue) => ({ type: 'runnable' as const, queue, at, priority: null })), { type: 'events' }]);
+          this.gate.deliver([...[...this.knownQueues].map((queue) => ({ type: 'runnable' as const, queue, at, priority: null })), { type: 'events' }]);
         },
       },
       backoff,
@@ -306,8 +309,13 @@ export class PostgresStore implements Store {
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
     this.open();
     for (const queue of request.queues) this.knownQueues.add(queue);
-    const rows = await this.execute('transaction', (db) => claimRuns(db, request));
-    return rows.map(({ row, steps }) => this.claimed(row, request.owner, steps));
+    const claim = this.gate.claimStarted();
+    try {
+      const rows = await this.execute('transaction', (db) => claimRuns(db, request));
+      return rows.map(({ row, steps }) => this.claimed(row, request.owner, steps));
+    } finally {
+      this.gate.claimAnswered(claim);
+    }
   }
 
   async nextRunnableAt(queues: readonly string[], _workflows: readonly string[]): Promise<number | null> {

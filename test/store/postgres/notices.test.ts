@@ -1,5 +1,7 @@
 /** The NOTIFY payloads of the PostgreSQL schema, read back as StoreNotices and collapsed per burst. */
 import { describe, expect, it } from 'vitest';
+import type { StoreNotice } from '../../../src/index.js';
+import { NoticeGate } from '../../../src/store/postgres/notice-gate.js';
 import { collapseNotices, parseNotification } from '../../../src/store/postgres/notices.js';
 
 describe('PostgreSQL notification payloads', () => {
@@ -26,5 +28,42 @@ describe('PostgreSQL notification payloads', () => {
       { type: 'runnable', queue: 'b', at: 200, priority: 9 },
       { type: 'events' },
     ]);
+  });
+});
+
+describe('notices and claims in flight', () => {
+  const runnable: StoreNotice = { type: 'runnable', queue: 'default', at: 1, priority: 0 };
+
+  it('a notice that arrives while a claim is in flight is told after the claimer has taken the claim’s answer', async () => {
+    const order: string[] = [];
+    const gate = new NoticeGate(() => order.push('notice'));
+    const claim = gate.claimStarted();
+    const answered = (async () => {
+      await Promise.resolve();
+      gate.claimAnswered(claim);
+    })();
+
+    gate.deliver([runnable]);
+    await answered.then(() => order.push('claimer took the answer'));
+    expect(order).toEqual(['claimer took the answer']);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(order).toEqual(['claimer took the answer', 'notice']);
+  });
+
+  it('a notice waits only for the claims in flight when it arrived, not for claims started after it', async () => {
+    const told: StoreNotice[][] = [];
+    const gate = new NoticeGate((notices) => told.push([...notices]));
+    const first = gate.claimStarted();
+    gate.deliver([runnable]);
+    const second = gate.claimStarted();
+
+    gate.claimAnswered(first);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(told).toEqual([[runnable]]);
+    gate.claimAnswered(second);
+    gate.deliver([{ type: 'events' }]);
+    expect(told).toEqual([[runnable], [{ type: 'events' }]]);
   });
 });
