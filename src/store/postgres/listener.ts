@@ -19,14 +19,6 @@ export interface ListenerHandlers {
   reconnected(): void;
 }
 
-/** Delays between reconnection attempts. */
-export interface Backoff {
-  baseMs: number;
-  maxMs: number;
-}
-
-const DEFAULT_BACKOFF: Backoff = { baseMs: 100, maxMs: 5000 };
-
 /** A connection that stays open without keeping the process alive (pg's Client has `unref`, its typings do not). */
 function unref(client: pg.Client): void {
   const handle = client as unknown as { unref?: () => void };
@@ -47,7 +39,6 @@ export class NotificationListener {
     private readonly channel: string,
     private readonly health: ConnectionHealth,
     private readonly handlers: ListenerHandlers,
-    private readonly backoff: Backoff = DEFAULT_BACKOFF,
   ) {}
 
   /** Connects and listens; rejects when the first connection fails. */
@@ -115,7 +106,8 @@ export class NotificationListener {
       return;
     }
     this.health.down(cause);
-    const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** Math.min(this.failures - 1, 20));
+    const { baseMs, maxMs } = this.settings.reconnectBackoff;
+    const delay = Math.min(maxMs, baseMs * 2 ** Math.min(this.failures - 1, 20));
     this.retryTimer = setTimeout(() => void this.attempt(cause), delay / 2 + Math.random() * (delay / 2));
     this.retryTimer.unref();
   }

@@ -37,7 +37,7 @@ import { newRunRecord } from '../new-run.js';
 import { createPool } from './connection.js';
 import { isConnectionFailure, isTransientConflict, mapOperationError, openFailure } from './failures.js';
 import { ConnectionHealth } from './health.js';
-import { NotificationListener, type Backoff } from './listener.js';
+import { NotificationListener } from './listener.js';
 import { migrate } from './migrate.js';
 import { NoticeGate } from './notice-gate.js';
 import { channelOf } from './notices.js';
@@ -96,7 +96,6 @@ export class PostgresStore implements Store {
     private readonly pool: pg.Pool,
     private readonly health: ConnectionHealth,
     schema: string,
-    backoff: Backoff | undefined,
   ) {
     this.location = settings.location;
     this.order = new RunWriteOrder({
@@ -117,7 +116,6 @@ export class PostgresStore implements Store {
           this.gate.deliver([...[...this.knownQueues].map((queue) => ({ type: 'runnable' as const, queue, at, priority: null })), { type: 'events' }]);
         },
       },
-      backoff,
     );
   }
 
@@ -125,9 +123,8 @@ export class PostgresStore implements Store {
    * Opens the store: connects, applies migrations under an advisory lock, and starts listening. A server that does
    * not answer, a refused login, a missing database or missing privileges fail here with a one-line error.
    */
-  static async open(url: string, options: PostgresStoreOptions & { reconnectBackoff?: Backoff } = {}): Promise<PostgresStore> {
-    const { reconnectBackoff, ...storeOptions } = options;
-    const settings = resolvePostgresSettings(url, storeOptions);
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const settings = resolvePostgresSettings(url, options);
     const logger: Logger = settings.logger ?? createLogger();
     const health = new ConnectionHealth(logger, settings.location);
     const pool = createPool(settings, (error) => logger.debug({ store: settings.location, err: error.message }, 'an idle PostgreSQL connection closed'));
@@ -139,7 +136,7 @@ export class PostgresStore implements Store {
       } finally {
         client.release();
       }
-      const store = new PostgresStore(settings, pool, health, schema, reconnectBackoff);
+      const store = new PostgresStore(settings, pool, health, schema);
       await store.listener.start();
       return store;
     } catch (error) {

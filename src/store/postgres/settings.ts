@@ -15,6 +15,8 @@ const optionsSchema = z
     poolSize: z.number().int().min(1).max(1000).optional(),
     schema: z.string().regex(SCHEMA_NAME, 'a schema name is 1–55 lowercase letters, digits and _, not starting with a digit').optional(),
     connectTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+    /** Delays between attempts to reconnect the listening connection: from `baseMs`, doubling up to `maxMs`. */
+    reconnectBackoff: z.object({ baseMs: z.number().int().min(1), maxMs: z.number().int().min(1) }).strict().optional(),
     logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && 'warn' in v && 'child' in v).optional(),
   })
   .strict();
@@ -39,6 +41,7 @@ export interface PostgresSettings {
   readonly serverOptions: string | undefined;
   readonly poolSize: number;
   readonly connectTimeoutMs: number;
+  readonly reconnectBackoff: { readonly baseMs: number; readonly maxMs: number };
   readonly logger: Logger | undefined;
 }
 
@@ -81,6 +84,7 @@ export function resolvePostgresSettings(url: string, options: PostgresStoreOptio
     serverOptions,
     poolSize,
     connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    reconnectBackoff: Object.freeze(options.reconnectBackoff ?? { baseMs: 100, maxMs: 5000 }),
     logger: options.logger,
   });
 }
