@@ -113,7 +113,8 @@ export class PostgresStore implements Store {
         reconnected: () => {
           // notifications sent while the connection was down were lost: every queue may have runnable runs
           const at = Date.now();
-          this.gate.deliver([...[...this.knownQueues].map((queue) => ({ type: 'runnable' as const, queue, at, priority: null })), { type: 'events' }]);
+          const runnable = [...this.knownQueues].map((queue): StoreNotice => ({ type: 'runnable', queue, at, priority: null }));
+          this.gate.deliver([...runnable, { type: 'events' }]);
         },
       },
     );
@@ -127,7 +128,9 @@ export class PostgresStore implements Store {
     const settings = resolvePostgresSettings(url, options);
     const logger: Logger = settings.logger ?? createLogger();
     const health = new ConnectionHealth(logger, settings.location);
-    const pool = createPool(settings, (error) => logger.debug({ store: settings.location, err: error.message }, 'an idle PostgreSQL connection closed'));
+    const pool = createPool(settings, (error) =>
+      logger.debug({ store: settings.location, err: error.message }, 'an idle PostgreSQL connection closed'),
+    );
     try {
       const client = await pool.connect();
       let schema: string;
