@@ -81,8 +81,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Options of `startThrowawayCluster`. */
+export interface ClusterOptions {
+  /**
+   * Stop the cluster when this process exits, if nobody stopped it before (a test run that crashed or lost its
+   * output pipe skips its teardown). Default true; false for a cluster that outlives the process that started it.
+   */
+  stopOnExit?: boolean;
+}
+
 /** Starts a new cluster; throws with the reason when it cannot. */
-export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+export async function startThrowawayCluster(options: ClusterOptions = {}): Promise<ThrowawayCluster> {
   const binDir = findPostgresBinDir();
   if (binDir === null) {
     throw new Error(
@@ -127,17 +136,20 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     runServerProgram(binDir, 'createdb', ['-h', dir, '-p', String(port), '-U', 'postgres', DATABASE]);
     const url = `postgres://postgres:${password}@127.0.0.1:${port}/${DATABASE}`;
     let stopped = false;
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      process.removeListener('exit', stop);
+      stopCluster({ url, dir, binDir });
+    };
+    if (options.stopOnExit !== false) process.once('exit', stop);
     return {
       url,
       port,
       dir,
       pause: () => runServerProgram(binDir, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
       resume: start,
-      stop: () => {
-        if (stopped) return;
-        stopped = true;
-        stopCluster({ url, dir, binDir });
-      },
+      stop,
     };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -160,7 +172,7 @@ async function main(argv: readonly string[]): Promise<void> {
     throw new Error('usage: postgres-cluster.ts start|stop STATE_FILE');
   }
   if (command === 'start') {
-    const cluster = await startThrowawayCluster();
+    const cluster = await startThrowawayCluster({ stopOnExit: false });
     const state: ClusterState = { url: cluster.url, dir: cluster.dir, binDir: findPostgresBinDir() ?? '' };
     writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
     // the URL (with its password) is in the state file; the log gets where the server is
