@@ -7,7 +7,10 @@ import { registerWorkerCommands } from './worker.js';
 export function buildProgram(): Command {
   const program = new Command('steward')
     .description('Durable, safe execution of the actions of agents and automations.')
-    .option('--store <url>', 'the store, e.g. sqlite:./.steward/steward.db (default: $STEWARD_DATABASE_URL, else that file)')
+    .option(
+      '--store <url>',
+      'the store: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME] (default: $STEWARD_DATABASE_URL, else sqlite:./.steward/steward.db)',
+    )
     .option(
       '--module <path>',
       'a JavaScript module exporting workflows; repeatable (default: $STEWARD_MODULES, comma-separated, else the bundled examples)',

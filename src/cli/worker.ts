@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from './cli-errors.js';
 import { parseInteger, parseList } from './option-values.js';
 import { printLine, printNote } from './output.js';
+import { redact } from '../store/open.js';
 import { globalsOf, openSteward, resolveStoreUrl, type GlobalOptions } from './steward-session.js';
 import { loadWorkflows } from './workflow-modules.js';
 
@@ -42,7 +43,8 @@ async function runWorker(globals: GlobalOptions, flags: WorkerFlags): Promise<vo
     throw error;
   }
   const status = steward.worker.status();
-  const store = resolveStoreUrl(globals);
+  // printed: a password in the URL stays hidden
+  const store = redact(resolveStoreUrl(globals));
   printLine(
     `steward worker ${status.id} started on ${store}: workflows ${loaded.workflows.map((w) => w.name).join(', ')}; ` +
       `queues ${status.queues.join(', ')}; concurrency ${status.concurrency}. Stop it with Ctrl+C.`,

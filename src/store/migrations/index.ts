@@ -9,10 +9,10 @@ export interface Migration {
   sql: string;
 }
 
-const FILE = /^(\d{4})_([a-z0-9_]+)\.(sqlite|pg)\.sql$/;
+const FILE = /^(\d{4})_([a-z0-9_]+)\.(sqlite|postgres)\.sql$/;
 
 /** The migrations of one store kind, in order. */
-export function loadMigrations(kind: 'sqlite' | 'pg'): Migration[] {
+export function loadMigrations(kind: 'sqlite' | 'postgres'): Migration[] {
   const dir = fileURLToPath(new URL('.', import.meta.url));
   const out: Migration[] = [];
   for (const file of readdirSync(dir)) {
