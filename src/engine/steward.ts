@@ -88,7 +88,8 @@ export interface Steward {
 /** Creates a Steward on the configured store. Nothing runs until `worker.start()`. */
 export async function createSteward(options: StewardOptions = {}): Promise<Steward> {
   const config = resolveOptions(options);
-  const store = typeof config.store === 'string' ? await openStore(config.store) : config.store;
+  const logger = config.logger ?? createLogger();
+  const store = typeof config.store === 'string' ? await openStore(config.store, { logger }) : config.store;
   try {
     const queues = [...config.queues.entries()].map(([name, q]) => ({ name, ...q }));
     if (queues.length > 0) await store.configureQueues(queues);
@@ -100,7 +101,7 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
     store,
     clock: config.clock ?? systemClock,
     ids: config.ids ?? systemIds,
-    logger: config.logger ?? createLogger(),
+    logger,
     config,
     workflows: config.workflows,
   };

@@ -47,6 +47,10 @@ export function createPool(settings: PostgresSettings, onIdleError: (error: Erro
   }
   const pool = new pg.Pool({ ...config, Client, max: settings.poolSize, idleTimeoutMillis: 30_000, allowExitOnIdle: true });
   pool.on('error', onIdleError);
+  // a connection that breaks while checked out (the server restarting between two statements of a transaction) emits
+  // 'error' with no pool listener attached: the operation learns of it from its next statement, so this only keeps
+  // the event from crashing the process
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
