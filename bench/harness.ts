@@ -1,40 +1,32 @@
 /** What every workload needs: a Steward on a fresh store, a cheap way to see runs finish, and a check of the outcome. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createSteward, type RunRecord, type RunStatus, type Steward, type StewardOptions } from '../src/index.js';
 import type { Progress } from './progress.js';
+import type { BenchStore } from './stores.js';
 
 /** A run that makes no finish for this long is a stall, and the workload fails instead of hanging. */
 const STALL_MS = 60_000;
 
-/** Where the workloads' stores live, and which kinds of store they turned out to be. */
+/** The store the workloads run on now, and how to tell the person waiting. */
 export interface BenchEnv {
-  /** The `--store` URL, or undefined for a fresh temp SQLite file per Steward. */
-  storeUrl: string | undefined;
-  storeKinds: Set<string>;
+  store: BenchStore;
   progress: Progress;
   /** What the workload is doing now (opening, measuring, closing), named when it gets stuck. */
   stage: string;
 }
 
-/** Runs `fn` on a Steward with a silent logger over a fresh store (or the `--store` one); closes and cleans up after. */
+/** Runs `fn` on a Steward with a silent logger over a fresh store of the bench's kind; closes and removes it after. */
 export async function withSteward<T>(
   env: BenchEnv,
+  name: string,
   workflows: NonNullable<StewardOptions['workflows']>,
   fn: (steward: Steward) => Promise<T>,
 ): Promise<T> {
-  const dir = env.storeUrl === undefined ? mkdtempSync(join(tmpdir(), 'steward-bench-')) : undefined;
+  const store = env.store.fresh(name);
   try {
     env.stage = 'opening the store';
-    const steward = await createSteward({
-      store: dir === undefined ? env.storeUrl : `sqlite:${join(dir, 'bench.db')}`,
-      workflows,
-      logger: pino({ level: 'silent' }),
-    });
-    env.storeKinds.add(steward.store.kind);
+    const steward = await createSteward({ store: store.url, workflows, logger: pino({ level: 'silent' }) });
     try {
       env.stage = 'measuring';
       return await fn(steward);
@@ -47,7 +39,8 @@ export async function withSteward<T>(
       await steward.close();
     }
   } finally {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    env.stage = 'removing the store';
+    await store.remove();
   }
 }
 

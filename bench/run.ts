@@ -7,41 +7,46 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { redact } from '../src/store/open.js';
 import type { BenchEnv } from './harness.js';
 import { Progress } from './progress.js';
 import type { Metric } from './stats.js';
+import { benchStore, type BenchStore, type StoreKind } from './stores.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 
-const USAGE = `usage: npm run bench -- [--store URL] [--only W1,W2]
+const USAGE = `usage: npm run bench -- [--store STORE]... [--only W1,W2]
 
-  --store URL   run every workload on this store (it should be empty; it is not cleared)
-                default: a fresh temp SQLite file per workload, with the store's default durability
-  --only IDS    run only these workloads (${WORKLOADS.map((w) => w.id).join(', ')})`;
+  --store STORE  run every workload on this store; repeat it to measure several stores in one table
+                 sqlite           a fresh temp SQLite file per workload (the default)
+                 sqlite:PATH      that file, as it is (it should be empty; it is not cleared)
+                 postgres://...   a fresh schema per workload in that database, dropped afterwards
+                                  (the role needs CREATE on the database)
+  --only IDS     run only these workloads (${WORKLOADS.map((w) => w.id).join(', ')})`;
 
-/** What one workload produced. */
+/** What one workload produced on one store. */
 interface WorkloadOutcome {
   id: string;
+  store: StoreKind;
   title: string;
   metrics: Metric[];
   error: string | null;
 }
 
-function parseCli(): { storeUrl: string | undefined; workloads: readonly Workload[] } {
+function parseCli(): { stores: BenchStore[]; workloads: readonly Workload[] } {
   const { values } = parseArgs({
-    options: { store: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { store: { type: 'string', multiple: true }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  if (values.only === undefined) return { storeUrl: values.store, workloads: WORKLOADS };
+  const stores = (values.store ?? ['sqlite']).map(benchStore);
+  if (values.only === undefined) return { stores, workloads: WORKLOADS };
   const ids = values.only.split(',').map((id) => id.trim().toUpperCase()).filter((id) => id.length > 0);
   const unknown = ids.filter((id) => !WORKLOADS.some((w) => w.id === id));
   if (ids.length === 0 || unknown.length > 0) {
     throw new Error(`--only names unknown workloads (${unknown.join(', ') || 'none given'}): pick from ${WORKLOADS.map((w) => w.id).join(', ')}`);
   }
-  return { storeUrl: values.store, workloads: WORKLOADS.filter((w) => ids.includes(w.id)) };
+  return { stores, workloads: WORKLOADS.filter((w) => ids.includes(w.id)) };
 }
 
 function formatNumber(value: number, unit: string): string {
@@ -50,18 +55,18 @@ function formatNumber(value: number, unit: string): string {
 }
 
 function renderTable(outcomes: readonly WorkloadOutcome[]): string {
-  const rows: string[][] = [['workload', 'metric', 'value', 'unit', 'target', 'result']];
+  const rows: string[][] = [['store', 'workload', 'metric', 'value', 'unit', 'target', 'result']];
   for (const o of outcomes) {
     for (const m of o.metrics) {
       const target = m.target === null ? '' : `${m.target.op === '>=' ? '≥' : '≤'} ${formatNumber(m.target.value, m.unit)}`;
-      rows.push([o.id, m.name, formatNumber(m.value, m.unit), m.unit, target, m.pass === null ? '' : m.pass ? 'pass' : 'FAIL']);
+      rows.push([o.store, o.id, m.name, formatNumber(m.value, m.unit), m.unit, target, m.pass === null ? '' : m.pass ? 'pass' : 'FAIL']);
     }
-    if (o.error !== null) rows.push([o.id, 'ERROR (below)', '', '', '', 'error']);
+    if (o.error !== null) rows.push([o.store, o.id, 'ERROR (below)', '', '', '', 'error']);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]): string =>
-    r.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-  const errors = outcomes.filter((o) => o.error !== null).map((o) => `\n${o.id} failed: ${o.error}`);
+    r.map((cell, c) => (c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  const errors = outcomes.filter((o) => o.error !== null).map((o) => `\n${o.id} on ${o.store} failed: ${o.error}`);
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), ...errors].join('\n');
 }
 
@@ -78,15 +83,6 @@ function repositoryRoot(): string {
     dir = parent;
   }
   return dir;
-}
-
-function storeDescription(storeUrl: string | undefined, kinds: ReadonlySet<string>): Record<string, string> {
-  const kind = [...kinds].join(',') || (storeUrl === undefined || storeUrl.startsWith('sqlite:') ? 'sqlite' : (storeUrl.split(':')[0] ?? ''));
-  return {
-    kind,
-    url: storeUrl === undefined ? 'fresh temp SQLite file per workload' : redact(storeUrl),
-    durability: kind === 'sqlite' ? 'store defaults: WAL, synchronous=FULL' : 'store defaults',
-  };
 }
 
 /** A workload that takes longer than this is stuck, not slow. */
@@ -131,24 +127,26 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 2;
   }
-  const { storeUrl, workloads } = cli;
+  const { stores, workloads } = cli;
   // other work on the machine skews every number: say how busy it was
   const loadAtStart = loadavg()[0] ?? 0;
   process.stderr.write(`[bench] load average (1 min) at start: ${loadAtStart.toFixed(2)} on ${availableParallelism()} cpus\n`);
-  const env: BenchEnv = { storeUrl, storeKinds: new Set(), progress: new Progress(), stage: 'starting' };
   const outcomes: WorkloadOutcome[] = [];
-  for (const workload of workloads) {
-    env.progress.begin(`${workload.id}: ${workload.title}`);
-    const outcome: WorkloadOutcome = { id: workload.id, title: workload.title, metrics: [], error: null };
-    try {
-      await guarded(env, workload.run(env, (metric) => outcome.metrics.push(metric)));
-      env.progress.line('done');
-    } catch (error) {
-      outcome.error = error instanceof Error ? error.message : String(error);
-      env.progress.line(`failed: ${outcome.error}`);
-      if (error instanceof Error && !(error instanceof WorkloadStopped)) process.stderr.write(`${error.stack ?? ''}\n`);
+  for (const store of stores) {
+    const env: BenchEnv = { store, progress: new Progress(), stage: 'starting' };
+    for (const workload of workloads) {
+      env.progress.begin(`${workload.id} on ${store.kind}: ${workload.title}`);
+      const outcome: WorkloadOutcome = { id: workload.id, store: store.kind, title: workload.title, metrics: [], error: null };
+      try {
+        await guarded(env, workload.run(env, (metric) => outcome.metrics.push(metric)));
+        env.progress.line('done');
+      } catch (error) {
+        outcome.error = error instanceof Error ? error.message : String(error);
+        env.progress.line(`failed: ${outcome.error}`);
+        if (error instanceof Error && !(error instanceof WorkloadStopped)) process.stderr.write(`${error.stack ?? ''}\n`);
+      }
+      outcomes.push(outcome);
     }
-    outcomes.push(outcome);
   }
   process.stdout.write(`\n${renderTable(outcomes)}\n`);
   const results = {
@@ -158,7 +156,7 @@ async function main(): Promise<number> {
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? 'unknown',
     loadAverage: { atStart: round2(loadAtStart), atEnd: round2(loadavg()[0] ?? 0) },
-    store: storeDescription(storeUrl, env.storeKinds),
+    stores: stores.map((store) => store.description),
     ok: outcomes.every((o) => o.error === null),
     workloads: outcomes,
   };
