@@ -75,11 +75,11 @@ CREATE TABLE signals (
 );
 CREATE INDEX signals_pending ON signals (run_id, name, id) WHERE consumed_seq IS NULL;
 
--- Event ids are numbered by the trigger events_numbered below, from this sequence (one number at a time, in order).
+-- Event ids come from this sequence, in order, after the announcement of the trigger events_announce below.
 CREATE SEQUENCE events_id_seq;
 
 CREATE TABLE events (
-  id          bigint PRIMARY KEY,
+  id          bigint PRIMARY KEY DEFAULT nextval('events_id_seq'),
   run_id      text,
   type        text NOT NULL,
   data        text NOT NULL,
@@ -118,66 +118,75 @@ INSERT INTO status_transitions (from_status, to_status) VALUES
   ('paused', 'running'), ('paused', 'queued'), ('paused', 'cancelled'),
   ('planned', 'queued'), ('planned', 'cancelled');
 
-CREATE FUNCTION runs_guard_status() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+-- Triggers work per statement over transition tables, not per row: a batch of a thousand new runs, or the step
+-- records and ends of many runs, costs each trigger one call. Only the insert guard is per row, and its WHEN clause
+-- keeps the function from being called for a run created as it should be.
+CREATE FUNCTION runs_insert_guard() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    RAISE EXCEPTION 'STEWARD_ILLEGAL_TRANSITION: a run cannot be created with status %', NEW.status;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM status_transitions WHERE from_status = OLD.status AND to_status = NEW.status) THEN
-    RAISE EXCEPTION 'STEWARD_ILLEGAL_TRANSITION: run % cannot go from % to %', NEW.id, OLD.status, NEW.status;
-  END IF;
-  RETURN NEW;
+  RAISE EXCEPTION 'STEWARD_ILLEGAL_TRANSITION: a run cannot be created with status %', NEW.status;
 END $$;
 
 CREATE TRIGGER runs_insert_status_guard BEFORE INSERT ON runs
-FOR EACH ROW WHEN (NEW.status NOT IN ('queued', 'planned')) EXECUTE FUNCTION runs_guard_status();
-
-CREATE TRIGGER runs_status_guard BEFORE UPDATE OF status ON runs
-FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION runs_guard_status();
+FOR EACH ROW WHEN (NEW.status NOT IN ('queued', 'planned')) EXECUTE FUNCTION runs_insert_guard();
 
 CREATE FUNCTION runs_created() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   INSERT INTO events (run_id, type, data, created_at)
-  VALUES (NEW.id, 'run.created', json_build_object('workflow', NEW.workflow, 'status', NEW.status, 'queue', NEW.queue)::text, NEW.created_at);
-  IF NEW.runnable_at IS NOT NULL THEN
-    PERFORM pg_notify('steward:' || TG_TABLE_SCHEMA, concat_ws(' ', 'r', NEW.runnable_at, NEW.priority, NEW.queue));
-  END IF;
+  SELECT id, 'run.created', json_build_object('workflow', workflow, 'status', status, 'queue', queue)::text, created_at
+  FROM inserted ORDER BY seq;
+  -- one wake-up per queue: the earliest time and the highest priority among its new runs
+  PERFORM pg_notify('steward:' || TG_TABLE_SCHEMA, concat_ws(' ', 'r', min(runnable_at), max(priority), queue))
+  FROM inserted WHERE runnable_at IS NOT NULL GROUP BY queue;
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER runs_created AFTER INSERT ON runs FOR EACH ROW EXECUTE FUNCTION runs_created();
+CREATE TRIGGER runs_created AFTER INSERT ON runs REFERENCING NEW TABLE AS inserted
+FOR EACH STATEMENT EXECUTE FUNCTION runs_created();
 
+-- Refuses a statement that moves any run along a change the lifecycle does not allow (the whole statement fails),
+-- appends an event per status change, and notifies: each run that ended, each run asked to cancel, and one
+-- wake-up per queue whose runs became claimable at a new time.
 CREATE FUNCTION runs_changed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  bad record;
 BEGIN
-  IF OLD.status <> NEW.status THEN
-    INSERT INTO events (run_id, type, data, created_at)
-    VALUES (NEW.id, 'run.' || NEW.status, json_build_object('from', OLD.status, 'to', NEW.status)::text, NEW.updated_at);
-    IF NEW.status IN ('succeeded', 'failed', 'cancelled', 'rolled_back') THEN
-      PERFORM pg_notify('steward:' || TG_TABLE_SCHEMA, concat_ws(' ', 'f', NEW.status, NEW.id));
-    END IF;
+  SELECT n.id, o.status AS from_status, n.status AS to_status INTO bad
+  FROM after_rows n JOIN before_rows o USING (seq)
+  WHERE o.status <> n.status
+    AND NOT EXISTS (SELECT 1 FROM status_transitions t WHERE t.from_status = o.status AND t.to_status = n.status)
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'STEWARD_ILLEGAL_TRANSITION: run % cannot go from % to %', bad.id, bad.from_status, bad.to_status;
   END IF;
-  IF NEW.runnable_at IS NOT NULL AND NEW.runnable_at IS DISTINCT FROM OLD.runnable_at THEN
-    PERFORM pg_notify('steward:' || TG_TABLE_SCHEMA, concat_ws(' ', 'r', NEW.runnable_at, NEW.priority, NEW.queue));
-  END IF;
-  IF NEW.cancel_requested AND NOT OLD.cancel_requested THEN
-    PERFORM pg_notify('steward:' || TG_TABLE_SCHEMA, concat_ws(' ', 'c', NEW.id));
-  END IF;
+  INSERT INTO events (run_id, type, data, created_at)
+  SELECT n.id, 'run.' || n.status, json_build_object('from', o.status, 'to', n.status)::text, n.updated_at
+  FROM after_rows n JOIN before_rows o USING (seq)
+  WHERE o.status <> n.status
+  ORDER BY n.seq;
+  PERFORM pg_notify('steward:' || TG_TABLE_SCHEMA, concat_ws(' ', 'f', n.status, n.id))
+  FROM after_rows n JOIN before_rows o USING (seq)
+  WHERE o.status <> n.status AND n.status IN ('succeeded', 'failed', 'cancelled', 'rolled_back');
+  PERFORM pg_notify('steward:' || TG_TABLE_SCHEMA, concat_ws(' ', 'r', min(n.runnable_at), max(n.priority), n.queue))
+  FROM after_rows n JOIN before_rows o USING (seq)
+  WHERE n.runnable_at IS NOT NULL AND n.runnable_at IS DISTINCT FROM o.runnable_at
+  GROUP BY n.queue;
+  PERFORM pg_notify('steward:' || TG_TABLE_SCHEMA, concat_ws(' ', 'c', n.id))
+  FROM after_rows n JOIN before_rows o USING (seq)
+  WHERE n.cancel_requested AND NOT o.cancel_requested;
   RETURN NULL;
 END $$;
 
--- Only changes someone listens for reach the function: a lease renewal does not.
-CREATE TRIGGER runs_changed AFTER UPDATE ON runs FOR EACH ROW
-WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.runnable_at IS DISTINCT FROM NEW.runnable_at
-      OR OLD.cancel_requested IS DISTINCT FROM NEW.cancel_requested)
-EXECUTE FUNCTION runs_changed();
+CREATE TRIGGER runs_changed AFTER UPDATE ON runs REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows
+FOR EACH STATEMENT EXECUTE FUNCTION runs_changed();
 
 -- Readers follow events by cursor (id > last), so an event must never become visible below an id a reader has
 -- passed. Ids are taken when events are written, and transactions commit in another order; so before a transaction
 -- takes its first event id, it announces the last id taken so far with a transaction-scoped shared advisory lock
 -- (keyed by this sequence and the id's low 32 bits). Every id it takes is above its announcement, and the
 -- announcement lasts until it commits or rolls back. events_horizon() gives the highest id below which no event
--- can appear any more; readers read up to it.
-CREATE FUNCTION events_numbered() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+-- can appear any more; readers read up to it. The announcement is made before each statement that inserts events,
+-- before any of its rows takes an id (the column's default).
+CREATE FUNCTION events_announce() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   taken bigint;
 BEGIN
@@ -186,11 +195,10 @@ BEGIN
     PERFORM pg_advisory_xact_lock_shared('events_id_seq'::regclass::oid::int, taken::bit(32)::int);
     PERFORM set_config('steward.events_announced', 'yes', true);
   END IF;
-  NEW.id := nextval('events_id_seq');
-  RETURN NEW;
+  RETURN NULL;
 END $$;
 
-CREATE TRIGGER events_numbered BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_numbered();
+CREATE TRIGGER events_announce BEFORE INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION events_announce();
 
 -- The highest event id at or below which every event is committed or will never exist: the last id taken, or
 -- below it, the lowest announcement of a transaction still open. Read it in a statement of its own, before the
@@ -218,4 +226,4 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER events_appended AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_appended();
+CREATE TRIGGER events_appended AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION events_appended();

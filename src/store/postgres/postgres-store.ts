@@ -34,7 +34,9 @@ import type {
   Suspension,
 } from '../store.js';
 import { newRunRecord } from '../new-run.js';
-import { createPool } from './connection.js';
+import { Batcher, type BatchResult } from './batcher.js';
+import { ClaimCoalescer } from './claim-coalescer.js';
+import { createPool, preparedStatements, type Queryable } from './connection.js';
 import { isConnectionFailure, isTransientConflict, mapOperationError, openFailure } from './failures.js';
 import { ConnectionHealth } from './health.js';
 import { NotificationListener } from './listener.js';
@@ -44,8 +46,9 @@ import { channelOf } from './notices.js';
 import { toRun, toStep, type RunRow, type StepRow } from './rows.js';
 import { RunWriteOrder } from './run-writes.js';
 import { resolvePostgresSettings, type PostgresSettings, type PostgresStoreOptions } from './settings.js';
-import { claimRuns } from './queries/claim-runs.js';
+import { claimRuns, claimUnlimited, type ClaimedRow } from './queries/claim-runs.js';
 import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
+import { createBatch } from './queries/create-batch.js';
 import { createRun } from './queries/create-run.js';
 import { finishRun, recordStepAndFinish } from './queries/finish-run.js';
 import { configureQueues, getQueue } from './queries/queues.js';
@@ -58,6 +61,7 @@ import { claimScheduleTick, lastScheduleTick } from './queries/schedules.js';
 import { sendSignal } from './queries/send-signal.js';
 import { startChild } from './queries/start-child.js';
 import { suspendRun } from './queries/suspend-run.js';
+import { writeBatch, type LeaseWrite } from './queries/write-batch.js';
 
 export type { PostgresStoreOptions } from './settings.js';
 
@@ -84,6 +88,12 @@ export class PostgresStore implements Store {
   /** Queues this store has heard of: after a reconnection each gets a `runnable` notice, so workers look again. */
   private readonly knownQueues = new Set<string>(['default']);
   private readonly order: RunWriteOrder;
+  /** Each worker's claims, one at a time, merged while they wait. */
+  private readonly claims = new ClaimCoalescer((request) => this.claimOnce(request));
+  /** New runs, one statement per turn; each answers whether it was inserted. */
+  private readonly newRuns: Batcher<NewRun, boolean>;
+  /** Step records and run ends of many runs, one statement per turn. */
+  private readonly leaseWrites: Batcher<LeaseWrite, void>;
   private readonly listener: NotificationListener;
   private readonly gate = new NoticeGate((notices) => this.tell(notices));
   private inFlight = 0;
@@ -98,11 +108,22 @@ export class PostgresStore implements Store {
     schema: string,
   ) {
     this.location = settings.location;
+    this.leaseWrites = new Batcher((items) => this.writeLeases(items));
+    this.newRuns = new Batcher(async (runs) => {
+      let inserted: boolean[];
+      try {
+        inserted = await this.execute('statement', (db) => createBatch(db, runs));
+      } catch (error) {
+        // refused as a whole (one run the database will not take): each run is then created on its own
+        if (runs.length === 1 || error instanceof StoreUnavailableError) throw error;
+        inserted = runs.map(() => false);
+      }
+      return inserted.map((value): BatchResult<boolean> => ({ ok: true, value }));
+    });
     this.order = new RunWriteOrder({
-      recordStep: (lease, step) => this.execute('statement', (db) => recordStep(db, lease, step)),
-      finishRun: (lease, outcome, now) => this.execute('statement', (db) => finishRun(db, lease, outcome, now)),
-      recordStepAndFinish: (lease, step, outcome, now) =>
-        this.execute('statement', (db) => recordStepAndFinish(db, lease, step, outcome, now)),
+      recordStep: (lease, step) => this.leaseWrites.add({ lease, step, outcome: null, now: 0 }),
+      finishRun: (lease, outcome, now) => this.leaseWrites.add({ lease, step: null, outcome, now }),
+      recordStepAndFinish: (lease, step, outcome, now) => this.leaseWrites.add({ lease, step, outcome, now }),
     });
     this.listener = new NotificationListener(
       settings,
@@ -153,7 +174,7 @@ export class PostgresStore implements Store {
   }
 
   /** Runs an operation on a pooled connection and maps what went wrong to an error a caller can act on. */
-  private async execute<T>(mode: Mode, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async execute<T>(mode: Mode, work: (db: Queryable) => Promise<T>): Promise<T> {
     this.inFlight += 1;
     try {
       for (let attempt = 1; ; attempt += 1) {
@@ -166,7 +187,7 @@ export class PostgresStore implements Store {
         }
         try {
           if (mode === 'transaction') await client.query('BEGIN');
-          const result = await work(client);
+          const result = await work(preparedStatements(client));
           if (mode === 'transaction') await client.query('COMMIT');
           client.release();
           this.health.up();
@@ -210,6 +231,33 @@ export class PostgresStore implements Store {
     } catch (rollbackError) {
       client.release(rollbackError instanceof Error ? rollbackError : true);
     }
+  }
+
+  /**
+   * Writes a batch of step records and run ends in one statement. Should the database refuse the statement as a
+   * whole (not the connection failing), each write is made on its own, so that only the refused one fails.
+   */
+  private async writeLeases(items: LeaseWrite[]): Promise<Array<BatchResult<void>>> {
+    try {
+      return await this.execute('statement', (db) => writeBatch(db, items));
+    } catch (error) {
+      if (items.length === 1 || error instanceof StoreUnavailableError) throw error;
+      return Promise.all(
+        items.map((item) =>
+          this.writeLease(item).then(
+            (): BatchResult<void> => ({ ok: true, value: undefined }),
+            (failure: unknown): BatchResult<void> => ({ ok: false, error: failure }),
+          ),
+        ),
+      );
+    }
+  }
+
+  private writeLease({ lease, step, outcome, now }: LeaseWrite): Promise<void> {
+    if (step !== null && outcome !== null) return this.execute('statement', (db) => recordStepAndFinish(db, lease, step, outcome, now));
+    if (step !== null) return this.execute('statement', (db) => recordStep(db, lease, step));
+    if (outcome !== null) return this.execute('statement', (db) => finishRun(db, lease, outcome, now));
+    return Promise.resolve();
   }
 
   /** Rejects calls made after `close()`. */
@@ -260,13 +308,19 @@ export class PostgresStore implements Store {
   async createRun(run: NewRun, eagerClaim?: EagerClaim): Promise<CreateRunResult> {
     this.open();
     this.knownQueues.add(run.queue);
+    // most runs are created by a batch of this turn; one to claim at once, or one the batch left alone, on its own
+    if (eagerClaim === undefined && (await this.newRuns.add(run))) return this.createdRun(run);
     const created = await this.execute('transaction', (db) => createRun(db, run, eagerClaim));
     if (created.existing) return { run: toRun(created.existing), created: false };
     if (created.claimed && eagerClaim) {
       const claimed = this.claimed(created.claimed, eagerClaim.owner, []);
       return { run: claimed.run, created: true, claimed };
     }
-    // most callers only want the id: the new run's record is built when first read
+    return this.createdRun(run);
+  }
+
+  /** What a create of a new run answers; most callers only want the id, so the record is built when first read. */
+  private createdRun(run: NewRun): CreateRunResult {
     let record: RunRecord | undefined;
     return {
       created: true,
@@ -311,11 +365,24 @@ export class PostgresStore implements Store {
     for (const queue of request.queues) this.knownQueues.add(queue);
     const claim = this.gate.claimStarted();
     try {
-      const rows = await this.execute('transaction', (db) => claimRuns(db, request));
+      const rows = await this.claims.run(request);
       return rows.map(({ row, steps }) => this.claimed(row, request.owner, steps));
     } finally {
       this.gate.claimAnswered(claim);
     }
+  }
+
+  /**
+   * One claim: the usual one (no dead workers to look for, no queue with a limit) is one statement; the rest takes a
+   * transaction with the limited queue's lock.
+   */
+  private async claimOnce(request: ClaimRequest): Promise<ClaimedRow[]> {
+    let rows: ClaimedRow[] = [];
+    let rest: ClaimRequest | null = request;
+    if (request.reclaimExpired === false) ({ rows, rest } = await this.execute('statement', (db) => claimUnlimited(db, request)));
+    if (rest === null) return rows;
+    const remaining = rest;
+    return rows.concat(await this.execute('transaction', (db) => claimRuns(db, remaining)));
   }
 
   async nextRunnableAt(queues: readonly string[], _workflows: readonly string[]): Promise<number | null> {

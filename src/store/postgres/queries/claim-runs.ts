@@ -50,6 +50,78 @@ const CLAIM = `
 
 const STEPS_OF = 'SELECT * FROM steps WHERE run_id = ANY($1::text[]) ORDER BY run_id, seq';
 
+/**
+ * The claim of a queue without a concurrency limit, in one statement (a transaction of its own): no lock on the
+ * queue's row, no count. When the queue turns out to have a limit, it claims nothing and says so.
+ */
+const CLAIM_UNLIMITED = `
+  WITH queue_limit AS (
+    SELECT EXISTS (SELECT 1 FROM queues WHERE name = $1 AND concurrency IS NOT NULL) AS limited
+  ), picked AS (
+    SELECT seq FROM runs
+    WHERE queue = $1 AND runnable_at IS NOT NULL AND runnable_at <= $2 AND workflow = ANY($3::text[])
+      AND NOT (SELECT limited FROM queue_limit)
+    ORDER BY priority DESC, seq LIMIT $4
+    FOR UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE runs SET status = 'running', lease_owner = $5, lease_epoch = runs.lease_epoch + 1, lease_expires_at = $6,
+      runnable_at = NULL, wait_kind = NULL, wait_ref = NULL, claims = runs.claims + 1,
+      started_at = coalesce(runs.started_at, $2), updated_at = $2
+    FROM picked WHERE runs.seq = picked.seq
+    RETURNING runs.*
+  )
+  SELECT (SELECT limited FROM queue_limit) AS queue_limited, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
+
+/** What the claims of queues without a limit took, and what is left for the claim in a transaction (or null). */
+export interface UnlimitedClaims {
+  rows: ClaimedRow[];
+  rest: ClaimRequest | null;
+}
+
+/**
+ * Claims from the request's queues in order, one statement per queue, while they have no concurrency limit: a
+ * worker's usual claim in one round trip. At the first queue with a limit it stops, and leaves that queue and the
+ * ones after it (and what is still wanted) to `claimRuns`, which takes the queue's lock.
+ */
+export async function claimUnlimited(db: Queryable, request: ClaimRequest): Promise<UnlimitedClaims> {
+  const rows: RunRow[] = [];
+  const expiresAt = request.now + request.leaseMs;
+  let rest: ClaimRequest | null = null;
+  for (const [index, queue] of request.queues.entries()) {
+    const wanted = request.limit - rows.length;
+    if (wanted <= 0) break;
+    const result = await db.query<RunRow & { queue_limited: boolean }>(CLAIM_UNLIMITED, [
+      queue,
+      request.now,
+      request.workflows,
+      wanted,
+      request.owner,
+      expiresAt,
+    ]);
+    if (result.rows[0]?.queue_limited === true) {
+      rest = { ...request, queues: request.queues.slice(index), limit: wanted };
+      break;
+    }
+    const claimed = result.rows.filter((r) => r.id !== null).map(({ queue_limited: _limited, ...row }) => row as RunRow);
+    rows.push(...claimed.sort((a, b) => b.priority - a.priority || a.seq - b.seq));
+  }
+  return { rows: await withSteps(db, rows), rest };
+}
+
+/** Each row with its recorded steps: none for a first claim, read in one query for the rest. */
+async function withSteps(db: Queryable, rows: RunRow[]): Promise<ClaimedRow[]> {
+  const again = rows.filter((r) => r.claims > 1).map((r) => r.id);
+  const steps = new Map<string, StepRow[]>();
+  if (again.length > 0) {
+    for (const step of (await db.query<StepRow>(STEPS_OF, [again])).rows) {
+      const list = steps.get(step.run_id);
+      if (list) list.push(step);
+      else steps.set(step.run_id, [step]);
+    }
+  }
+  return rows.map((row) => ({ row, steps: steps.get(row.id) ?? [] }));
+}
+
 /** Claims runs (call inside a transaction); returns them in claim order. */
 export async function claimRuns(db: Queryable, request: ClaimRequest): Promise<ClaimedRow[]> {
   const rows: RunRow[] = [];
@@ -83,14 +155,5 @@ export async function claimRuns(db: Queryable, request: ClaimRequest): Promise<C
     const claimed = await db.query<RunRow>(CLAIM, [queue, request.now, request.workflows, take, request.owner, expiresAt]);
     rows.push(...claimed.rows.sort((a, b) => b.priority - a.priority || a.seq - b.seq));
   }
-  const again = rows.filter((r) => r.claims > 1).map((r) => r.id);
-  const steps = new Map<string, StepRow[]>();
-  if (again.length > 0) {
-    for (const step of (await db.query<StepRow>(STEPS_OF, [again])).rows) {
-      const list = steps.get(step.run_id);
-      if (list) list.push(step);
-      else steps.set(step.run_id, [step]);
-    }
-  }
-  return rows.map((row) => ({ row, steps: steps.get(row.id) ?? [] }));
+  return withSteps(db, rows);
 }
