@@ -35,6 +35,7 @@ export const ErrorCodes = {
   RESULT_TIMEOUT: 'STEWARD_RESULT_TIMEOUT',
   USAGE: 'STEWARD_USAGE',
   INTERNAL: 'STEWARD_INTERNAL',
+  ACTION_FAILED: 'STEWARD_ACTION_FAILED',
 } as const;
 
 /** One of the stable error codes. */
@@ -138,6 +139,22 @@ export class StepFailedError extends StewardError {
   constructor(stepName: string, attempts: number, cause: SerializedError) {
     super(ErrorCodes.STEP_FAILED, `step "${stepName}" failed after ${attempts} attempt(s): ${cause.message}`, {
       details: { step: stepName, attempts, error: cause },
+    });
+  }
+}
+
+/** An action's apply failed after its attempts, or its verify said the apply did not do what it should. */
+export class ActionFailedError extends StewardError {
+  override readonly retryable = false;
+  constructor(
+    action: string,
+    phase: 'apply' | 'verify',
+    reason: string,
+    details: { resource: string; rolledBack: boolean; error?: SerializedError; verification?: unknown },
+  ) {
+    const undone = details.rolledBack ? '; its apply was rolled back' : '';
+    super(ErrorCodes.ACTION_FAILED, `action "${action}" failed at ${phase} on ${details.resource}: ${reason}${undone}`, {
+      details: { action, phase, ...details },
     });
   }
 }
@@ -402,6 +419,7 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.RUN_FINISHED]: RunFinishedError,
   [ErrorCodes.NON_DETERMINISM]: NonDeterminismError,
   [ErrorCodes.STEP_FAILED]: StepFailedError,
+  [ErrorCodes.ACTION_FAILED]: ActionFailedError,
   [ErrorCodes.STEP_TIMEOUT]: StepTimeoutError,
   [ErrorCodes.STEP_RESULT_NOT_JSON]: StepResultNotJsonError,
   [ErrorCodes.STEP_RESULT_TOO_LARGE]: StepResultTooLargeError,

@@ -10,6 +10,8 @@ export { createSteward } from './engine/steward.js';
 export type { Steward, RunHandle, StartOptions, ListOptions } from './engine/steward.js';
 export type { Worker, WorkerStartOptions, WorkerStopOptions, WorkerStatus } from './engine/worker.js';
 export { defineWorkflow, defineSchedule } from './domain/workflow.js';
+export { defineAction } from './domain/action.js';
+export type { ActionDefinition, ActionSpec, ActionContext, ActionCategory, ActionBudgets, ActResult, Verification } from './domain/action.js';
 export type {
   WorkflowDefinition,
   WorkflowSpec,

@@ -85,7 +85,19 @@ export interface RunRecord {
 }
 
 /** The kinds of checkpointed calls a workflow makes. */
-export type StepKind = 'step' | 'sleep' | 'signal' | 'child' | 'now' | 'uuid' | 'random';
+export type StepKind =
+  | 'step'
+  | 'sleep'
+  | 'signal'
+  | 'child'
+  | 'now'
+  | 'uuid'
+  | 'random'
+  /** The phases of `ctx.act`, each checkpointed on its own. */
+  | 'act.plan'
+  | 'act.apply'
+  | 'act.verify'
+  | 'act.rollback';
 
 /** What became of a step. */
 export type StepStatus = 'completed' | 'failed' | 'retrying' | 'waiting';

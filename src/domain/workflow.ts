@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { RetryPolicy } from './backoff.js';
 import type { RunMode } from './run.js';
+import type { ActionDefinition, ActResult } from './action.js';
 
 /** What a step's function receives. */
 export interface StepContext {
@@ -53,6 +54,12 @@ export interface WorkflowContext {
   waitFor<T = unknown>(name: string, options?: WaitOptions): Promise<T>;
   /** Starts a child run and waits durably for its output; throws `ChildFailedError` if it does not succeed. */
   child<O = unknown>(workflow: string | WorkflowDefinition<unknown, O>, input: unknown, options?: ChildOptions): Promise<O>;
+  /**
+   * Runs an action through its pipeline: validate the input, plan (stored; a plan-mode run stops here), apply with
+   * a stable idempotency key, verify, and roll the apply back when verify fails. Each phase is a checkpoint, so a
+   * crash between two phases resumes at the next one and never applies again under a new key.
+   */
+  act<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>>;
   /** The time, recorded so that replays see the same value. */
   now(): Promise<number>;
   /** A random UUID, recorded. */

@@ -4,6 +4,7 @@
  * effect behind them are pipelined; a step's function only starts once everything before it is durable.
  */
 import {
+  ActionFailedError,
   ChildFailedError,
   NonDeterminismError,
   StepFailedError,
@@ -32,6 +33,7 @@ import type {
   WorkflowLogger,
 } from '../domain/workflow.js';
 import type { StepWrite, Store } from '../store/store.js';
+import type { ActionContext, ActionDefinition, ActResult, Verification } from '../domain/action.js';
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
@@ -152,8 +154,16 @@ export class RunContext implements WorkflowContext {
     return encoded.json;
   }
 
-  async step<T>(name: string, fn: (step: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
-    const { seq, record } = this.next('step', name);
+  step<T>(name: string, fn: (step: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
+    return this.checkpoint('step', name, fn, options);
+  }
+
+  /**
+   * A step of any kind: runs `fn` at least once (retrying as `options` say) and records its JSON result exactly once
+   * under the next sequence number; a replay returns the record. The phases of `ctx.act` are checkpoints too.
+   */
+  private async checkpoint<T>(kind: StepKind, name: string, fn: (step: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
+    const { seq, record } = this.next(kind, name);
     if (record?.status === 'completed') return record.result as T;
     if (record?.status === 'failed') {
       throw new StepFailedError(name, record.attempts, record.error ?? { code: 'STEWARD_STEP_FAILED', name: 'Error', message: 'failed' });
@@ -184,7 +194,7 @@ export class RunContext implements WorkflowContext {
           ref: String(seq),
           runnableAt: notBefore,
           now,
-          step: this.stepWrite(seq, 'step', name, {
+          step: this.stepWrite(seq, kind, name, {
             status: 'retrying',
             attempts: attempt,
             error: serialized,
@@ -198,7 +208,7 @@ export class RunContext implements WorkflowContext {
       this.pipeline(
         this.store.recordStep(
           this.lease,
-          this.stepWrite(seq, 'step', name, { status: 'failed', attempts: attempt, error: serialized, startedAt: firstStartedAt ?? startedAt }),
+          this.stepWrite(seq, kind, name, { status: 'failed', attempts: attempt, error: serialized, startedAt: firstStartedAt ?? startedAt }),
         ),
       );
       throw new StepFailedError(name, attempt, serialized);
@@ -206,7 +216,7 @@ export class RunContext implements WorkflowContext {
     this.pipeline(
       this.store.recordStep(
         this.lease,
-        this.stepWrite(seq, 'step', name, { attempts: attempt, resultJson: json, startedAt: firstStartedAt ?? startedAt }),
+        this.stepWrite(seq, kind, name, { attempts: attempt, resultJson: json, startedAt: firstStartedAt ?? startedAt }),
       ),
     );
     // hand back what a replay will see, not the live object (a primitive is the same either way)
@@ -243,6 +253,73 @@ export class RunContext implements WorkflowContext {
       clearTimeout(timer);
       stopListening();
     });
+  }
+
+  async act<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>> {
+    const parsed = action.input.safeParse(input);
+    if (!parsed.success) {
+      throw new ValidationError(`input of action "${action.name}" is invalid: ${formatIssues(parsed.error.issues, 'input')}`);
+    }
+    const resource = action.resource(parsed.data);
+    const phase = (step: StepContext): ActionContext => ({
+      runId: step.runId,
+      seq: step.seq,
+      idempotencyKey: step.idempotencyKey,
+      attempt: step.attempt,
+      get signal() {
+        return step.signal;
+      },
+      resource,
+      mode: this.mode,
+    });
+    const attempts = { maxAttempts: action.budgets.maxAttempts ?? DEFAULT_RETRY.maxAttempts };
+    const plan = await this.checkpoint('act.plan', action.name, (step) => action.plan(parsed.data, phase(step)), attempts);
+    if (this.mode === 'plan') return { status: 'planned', action: action.name, resource, plan };
+
+    let outcome: O;
+    try {
+      outcome = await this.checkpoint('act.apply', action.name, (step) => action.apply(plan, phase(step)), {
+        ...attempts,
+        ...(action.budgets.timeoutMs === undefined ? {} : { timeoutMs: action.budgets.timeoutMs }),
+      });
+    } catch (error) {
+      if (!(error instanceof StepFailedError)) throw error;
+      throw new ActionFailedError(action.name, 'apply', error.message, { resource, rolledBack: false, error: serializeError(error) });
+    }
+    const verify = action.verify;
+    if (verify === undefined) return { status: 'applied', action: action.name, resource, plan, outcome, verification: null };
+    let verification: Verification;
+    try {
+      verification = await this.checkpoint('act.verify', action.name, (step) => verify(outcome, phase(step)), { maxAttempts: 1 });
+    } catch (error) {
+      if (!(error instanceof StepFailedError)) throw error;
+      const rolledBack = await this.undo(action, outcome, phase);
+      throw new ActionFailedError(action.name, 'verify', error.message, { resource, rolledBack, error: serializeError(error) });
+    }
+    if (verification === false || (typeof verification === 'object' && verification.ok !== true)) {
+      const rolledBack = await this.undo(action, outcome, phase);
+      throw new ActionFailedError(action.name, 'verify', 'verify reported that the apply did not do what it should', {
+        resource,
+        rolledBack,
+        verification,
+      });
+    }
+    return { status: 'applied', action: action.name, resource, plan, outcome, verification };
+  }
+
+  /** Rolls back one act's apply, checkpointed like its other phases; false when the action has no rollback. */
+  private async undo<I, P, O>(
+    action: ActionDefinition<I, P, O>,
+    outcome: O,
+    phase: (step: StepContext) => ActionContext,
+  ): Promise<boolean> {
+    const rollback = action.rollback;
+    if (rollback === undefined) return false;
+    await this.checkpoint('act.rollback', action.name, async (step) => {
+      await rollback(outcome, phase(step));
+      return true;
+    });
+    return true;
   }
 
   async sleep(name: string, ms: number): Promise<void> {

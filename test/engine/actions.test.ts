@@ -1,0 +1,160 @@
+/**
+ * `ctx.act`: an action's input is validated, its plan stored (a plan-mode run stops there), its apply called with a
+ * key that stays the same across attempts, its verify checked, and a failed verify rolls the apply back. Every phase
+ * is a checkpoint of its own.
+ */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineAction, defineWorkflow, ValidationError, type ActionContext } from '../../src/index.js';
+import { useSteward } from '../helpers/steward.js';
+import { rejectionOf } from '../helpers/wait.js';
+
+interface Call {
+  phase: string;
+  key: string;
+  attempt: number;
+  resource: string;
+}
+
+function scaleAction(calls: Call[], options: { verifyOk?: boolean; failFirstApply?: boolean; rollback?: boolean } = {}) {
+  const note = (phase: string, ctx: ActionContext): void => {
+    calls.push({ phase, key: ctx.idempotencyKey, attempt: ctx.attempt, resource: ctx.resource });
+  };
+  return defineAction({
+    name: 'service.scale',
+    version: '1.0.0',
+    category: 'write',
+    input: z.object({ service: z.string(), replicas: z.number().int().min(0) }),
+    resource: (input) => `service:${input.service}`,
+    budgets: { maxAttempts: 3 },
+    plan: (input, ctx) => {
+      note('plan', ctx);
+      return { service: input.service, from: 2, to: input.replicas };
+    },
+    apply: (plan, ctx) => {
+      note('apply', ctx);
+      if (options.failFirstApply === true && ctx.attempt === 1) throw new Error('the API timed out');
+      return { service: plan.service, replicas: plan.to };
+    },
+    verify: (outcome, ctx) => {
+      note('verify', ctx);
+      return { ok: options.verifyOk ?? true, replicas: outcome.replicas };
+    },
+    ...(options.rollback === false
+      ? {}
+      : {
+          rollback: (_outcome: unknown, ctx: ActionContext) => {
+            note('rollback', ctx);
+          },
+        }),
+  });
+}
+
+function scaleWorkflow(action: ReturnType<typeof scaleAction>) {
+  return defineWorkflow({
+    name: 'ops.scale',
+    input: z.object({ service: z.string(), replicas: z.unknown() }),
+    run: async (ctx, input) => ctx.act(action, input),
+  });
+}
+
+describe('ctx.act', () => {
+  it('plans, applies with the apply step’s key, verifies, and records each phase once', async () => {
+    const calls: Call[] = [];
+    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls))] });
+    steward.worker.start();
+    const handle = await steward.start('ops.scale', { service: 'api', replicas: 5 });
+
+    const result = await handle.result({ timeoutMs: 15_000 });
+
+    expect(result).toEqual({
+      status: 'applied',
+      action: 'service.scale',
+      resource: 'service:api',
+      plan: { service: 'api', from: 2, to: 5 },
+      outcome: { service: 'api', replicas: 5 },
+      verification: { ok: true, replicas: 5 },
+    });
+    expect(calls.map((c) => c.phase)).toEqual(['plan', 'apply', 'verify']);
+    expect(calls[1]).toMatchObject({ key: `${handle.id}:2`, resource: 'service:api' });
+    const steps = await steward.steps(handle.id);
+    expect(steps.map((s) => [s.seq, s.kind, s.name, s.status])).toEqual([
+      [1, 'act.plan', 'service.scale', 'completed'],
+      [2, 'act.apply', 'service.scale', 'completed'],
+      [3, 'act.verify', 'service.scale', 'completed'],
+    ]);
+  });
+
+  it('a plan-mode run stores the plan and applies nothing', async () => {
+    const calls: Call[] = [];
+    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls))] });
+    steward.worker.start();
+    const handle = await steward.start('ops.scale', { service: 'api', replicas: 5 }, { mode: 'plan' });
+
+    expect(await handle.result({ timeoutMs: 15_000 })).toEqual({
+      status: 'planned',
+      action: 'service.scale',
+      resource: 'service:api',
+      plan: { service: 'api', from: 2, to: 5 },
+    });
+    expect(calls.map((c) => c.phase)).toEqual(['plan']);
+  });
+
+  it('an apply that fails is retried with the same idempotency key', async () => {
+    const calls: Call[] = [];
+    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls, { failFirstApply: true }))] });
+    steward.worker.start();
+    const handle = await steward.start('ops.scale', { service: 'api', replicas: 3 });
+
+    await handle.result({ timeoutMs: 15_000 });
+
+    const applies = calls.filter((c) => c.phase === 'apply');
+    expect(applies.map((c) => c.attempt)).toEqual([1, 2]);
+    expect(new Set(applies.map((c) => c.key))).toEqual(new Set([`${handle.id}:2`]));
+  });
+
+  it('a failed verify rolls the apply back and fails the run with STEWARD_ACTION_FAILED', async () => {
+    const calls: Call[] = [];
+    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls, { verifyOk: false }))] });
+    steward.worker.start();
+    const handle = await steward.start('ops.scale', { service: 'api', replicas: 3 });
+
+    const run = await steward.wait(handle.id, { timeoutMs: 15_000 });
+
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'STEWARD_ACTION_FAILED', details: { action: 'service.scale', phase: 'verify', rolledBack: true } });
+    expect(calls.map((c) => c.phase)).toEqual(['plan', 'apply', 'verify', 'rollback']);
+    expect((await steward.steps(handle.id)).map((s) => s.kind)).toEqual(['act.plan', 'act.apply', 'act.verify', 'act.rollback']);
+  });
+
+  it('input failing the action’s schema fails the run with STEWARD_VALIDATION before anything is planned', async () => {
+    const calls: Call[] = [];
+    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls))] });
+    steward.worker.start();
+    const handle = await steward.start('ops.scale', { service: 'api', replicas: -1 });
+
+    const run = await steward.wait(handle.id, { timeoutMs: 15_000 });
+
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('STEWARD_VALIDATION');
+    expect(run.error?.message).toContain('service.scale');
+    expect(calls).toEqual([]);
+  });
+
+  it('defineAction refuses a definition with a bad name, category or missing apply, naming each', async () => {
+    const error = await rejectionOf(() =>
+      defineAction({
+        name: 'Not A Name',
+        category: 'nuke' as 'read',
+        input: z.object({}),
+        resource: () => 'x',
+        plan: () => ({}),
+        apply: undefined as unknown as () => unknown,
+      }),
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toMatch(/name/);
+    expect(error.message).toMatch(/category/);
+    expect(error.message).toMatch(/apply/);
+  });
+});
