@@ -83,6 +83,11 @@ export interface WorkflowOptions {
   queue?: string;
   /** Default per-run timeout. */
   timeoutMs?: number;
+  /**
+   * What a failed run does with the actions it applied: `auto` rolls them back, last first (a saga), and the run
+   * ends `rolled_back`; `none` (the default) leaves them as they are and the run ends `failed`.
+   */
+  compensate?: 'auto' | 'none';
 }
 
 /** A workflow: a function made durable. */
@@ -119,6 +124,7 @@ export function defineWorkflow<S extends z.ZodType, O>(spec: WorkflowSpec<S, O>)
     run: spec.run,
     ...(spec.queue === undefined ? {} : { queue: spec.queue }),
     ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
+    ...(spec.compensate === undefined ? {} : { compensate: spec.compensate }),
   });
 }
 

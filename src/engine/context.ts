@@ -19,6 +19,7 @@ import {
   isRetryable,
   reviveError,
   serializeError,
+  type SerializedError,
 } from '../errors.js';
 import { backoffDelay, DEFAULT_RETRY } from '../domain/backoff.js';
 import { encodeJson } from '../domain/json.js';
@@ -56,6 +57,8 @@ export class RunContext implements WorkflowContext {
   private pending: Array<Promise<void>> = [];
   /** The store calls of this run, watched for the store failing. */
   private readonly store: RunStore;
+  /** The acts this execution applied (or replayed as applied) and did not undo, in order: what a saga rolls back. */
+  private readonly applied: Array<{ undo: () => Promise<boolean>; action: string; resource: string }> = [];
   private suspended = false;
 
   constructor(
@@ -287,7 +290,11 @@ export class RunContext implements WorkflowContext {
       throw new ActionFailedError(action.name, 'apply', error.message, { resource, rolledBack: false, error: serializeError(error) });
     }
     const verify = action.verify;
-    if (verify === undefined) return { status: 'applied', action: action.name, resource, plan, outcome, verification: null };
+    const undo = (): Promise<boolean> => this.undo(action, outcome, phase);
+    if (verify === undefined) {
+      this.applied.push({ undo, action: action.name, resource });
+      return { status: 'applied', action: action.name, resource, plan, outcome, verification: null };
+    }
     let verification: Verification;
     try {
       verification = await this.checkpoint('act.verify', action.name, (step) => verify(outcome, phase(step)), { maxAttempts: 1 });
@@ -304,7 +311,32 @@ export class RunContext implements WorkflowContext {
         verification,
       });
     }
+    this.applied.push({ undo, action: action.name, resource });
     return { status: 'applied', action: action.name, resource, plan, outcome, verification };
+  }
+
+  /** Whether this execution applied acts that a saga would roll back. */
+  get hasAppliedActs(): boolean {
+    return this.applied.length > 0;
+  }
+
+  /**
+   * The saga: rolls back every act this run applied, last first, each rollback a checkpoint (so a crash part way
+   * resumes with the rollbacks not yet recorded). A rollback that fails does not stop the others. Answers what
+   * became of each.
+   */
+  async compensate(): Promise<Array<{ action: string; resource: string; rolledBack: boolean; error?: SerializedError }>> {
+    const report: Array<{ action: string; resource: string; rolledBack: boolean; error?: SerializedError }> = [];
+    for (const act of [...this.applied].reverse()) {
+      try {
+        report.push({ action: act.action, resource: act.resource, rolledBack: await act.undo() });
+      } catch (error) {
+        if (this.abort.aborted || error instanceof Suspended) throw error;
+        report.push({ action: act.action, resource: act.resource, rolledBack: false, error: serializeError(error) });
+      }
+    }
+    this.applied.length = 0;
+    return report;
   }
 
   /** Rolls back one act's apply, checkpointed like its other phases; false when the action has no rollback. */

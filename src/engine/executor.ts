@@ -47,7 +47,9 @@ export async function executeRun(
     free();
     try {
       await Promise.all([write, pending]);
-      if (outcome.status === 'failed') log().warn({ error: outcome.error.message, code: outcome.error.code }, 'run failed');
+      if (outcome.status === 'failed' || outcome.status === 'rolled_back') {
+        log().warn({ error: outcome.error.message, code: outcome.error.code, status: outcome.status }, 'run failed');
+      }
       else if (deps.logger.isLevelEnabled('debug')) log().debug({ status: outcome.status }, 'run ended');
     } catch (error) {
       if (error instanceof LeaseLostError) log().warn({ epoch: lease.epoch }, 'lease lost before the run could end; another worker owns it now');
@@ -125,6 +127,24 @@ export async function executeRun(
       if (thrown instanceof Suspended) {
         free();
         await pending;
+        return;
+      }
+      if (definition.compensate === 'auto' && ctx.hasAppliedActs) {
+        await pending;
+        let rollbacks: Awaited<ReturnType<RunContext['compensate']>>;
+        try {
+          rollbacks = await ctx.compensate();
+        } catch (error) {
+          // a rollback waiting to retry: the run suspends and compensates on when it wakes
+          if (!(error instanceof Suspended)) throw error;
+          free();
+          await ctx.settle();
+          return;
+        }
+        const error = serializeError(thrown);
+        error.details = { ...error.details, rollbacks };
+        const undone = rollbacks.every((r) => r.rolledBack);
+        await finish(undone ? { status: 'rolled_back', error } : { status: 'failed', error }, ctx.settle());
         return;
       }
       await finish({ status: 'failed', error: serializeError(thrown) }, pending);

@@ -111,7 +111,9 @@ export interface Suspension {
 export type RunOutcome =
   | { status: 'succeeded'; outputJson: string }
   | { status: 'failed'; error: SerializedError }
-  | { status: 'cancelled'; error: SerializedError | null };
+  | { status: 'cancelled'; error: SerializedError | null }
+  /** The run failed and its applied actions were rolled back: it passes through `compensating` to `rolled_back`. */
+  | { status: 'rolled_back'; error: SerializedError };
 
 /** What `consumeSignal` found. */
 export type SignalConsumption =

@@ -391,6 +391,24 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'done' });
       });
 
+      it('a run ended rolled_back passes through compensating, with both events, under its lease only', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        const error = { code: 'STEWARD_ACTION_FAILED', name: 'ActionFailedError', message: 'the third action broke' };
+        await rejectionOf(store.finishRun({ ...lease, epoch: lease.epoch + 1 }, { status: 'rolled_back', error }, T0 + 1));
+        expect((await store.getRun(id))?.status).toBe('running');
+
+        // the last rollback's record and the end, made together as a worker makes them
+        await Promise.all([
+          store.recordStep(lease, completedStep(1, 'undone', T0 + 2, { kind: 'act.rollback', name: 'svc.deploy' })),
+          store.finishRun(lease, { status: 'rolled_back', error }, T0 + 3),
+        ]);
+
+        expect(await store.getRun(id)).toMatchObject({ status: 'rolled_back', error: { code: 'STEWARD_ACTION_FAILED' } });
+        const types = (await store.readEvents({ after: 0, runId: id, limit: 100 })).map((e) => e.type);
+        expect(types.slice(-3)).toEqual(['step.completed', 'run.compensating', 'run.rolled_back']);
+      });
+
       it('an expired lease is reclaimed by another owner with a higher epoch, and the old owner is fenced off', async () => {
         const id = await create();
         const leaseA = await claimOne('worker-a', T0);

@@ -158,3 +158,81 @@ describe('ctx.act', () => {
     expect(error.message).toMatch(/apply/);
   });
 });
+
+describe('saga: a run that fails after applying actions', () => {
+  function step3Workflow(calls: string[], compensate: 'auto' | 'none', failThird = true) {
+    const make = (name: string, fail: boolean) =>
+      defineAction({
+        name,
+        category: 'write',
+        input: z.object({ n: z.number() }),
+        resource: (input) => `thing:${name}:${input.n}`,
+        budgets: { maxAttempts: 1 },
+        plan: (input) => ({ n: input.n }),
+        apply: (plan) => {
+          calls.push(`apply ${name}`);
+          if (fail) throw new Error(`${name} broke`);
+          return { done: plan.n };
+        },
+        rollback: () => {
+          calls.push(`rollback ${name}`);
+        },
+      });
+    const first = make('saga.first', false);
+    const second = make('saga.second', false);
+    const third = make('saga.third', failThird);
+    return defineWorkflow({
+      name: 'saga.three',
+      input: z.object({ n: z.number() }),
+      compensate,
+      run: async (ctx, input) => {
+        await ctx.act(first, input);
+        await ctx.act(second, input);
+        await ctx.act(third, input);
+        return 'done';
+      },
+    });
+  }
+
+  it('the third of three actions fails: the first two are rolled back, last first, and the run ends rolled_back', async () => {
+    const calls: string[] = [];
+    const steward = await useSteward({ workflows: [step3Workflow(calls, 'auto')] });
+    steward.worker.start();
+    const handle = await steward.start('saga.three', { n: 1 });
+
+    const run = await steward.wait(handle.id, { timeoutMs: 15_000 });
+
+    expect(run.status).toBe('rolled_back');
+    expect(calls).toEqual(['apply saga.first', 'apply saga.second', 'apply saga.third', 'rollback saga.second', 'rollback saga.first']);
+    expect(run.error).toMatchObject({
+      code: 'STEWARD_ACTION_FAILED',
+      details: {
+        action: 'saga.third',
+        phase: 'apply',
+        rollbacks: [
+          { action: 'saga.second', resource: 'thing:saga.second:1', rolledBack: true },
+          { action: 'saga.first', resource: 'thing:saga.first:1', rolledBack: true },
+        ],
+      },
+    });
+    const steps = await steward.steps(handle.id);
+    expect(steps.slice(-2).map((s) => [s.kind, s.name, s.status])).toEqual([
+      ['act.rollback', 'saga.second', 'completed'],
+      ['act.rollback', 'saga.first', 'completed'],
+    ]);
+    const events = (await steward.events({ after: 0, runId: handle.id, limit: 100 })).map((e) => e.type);
+    expect(events.slice(-2)).toEqual(['run.compensating', 'run.rolled_back']);
+  });
+
+  it('without compensate: auto, the applied actions stay and the run ends failed', async () => {
+    const calls: string[] = [];
+    const steward = await useSteward({ workflows: [step3Workflow(calls, 'none')] });
+    steward.worker.start();
+    const handle = await steward.start('saga.three', { n: 2 });
+
+    const run = await steward.wait(handle.id, { timeoutMs: 15_000 });
+
+    expect(run.status).toBe('failed');
+    expect(calls).toEqual(['apply saga.first', 'apply saga.second', 'apply saga.third']);
+  });
+});

@@ -50,7 +50,7 @@ import { claimRuns, claimUnlimited, type ClaimedRow } from './queries/claim-runs
 import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
 import { createBatch } from './queries/create-batch.js';
 import { createRun } from './queries/create-run.js';
-import { finishRun, recordStepAndFinish } from './queries/finish-run.js';
+import { finishRolledBack, finishRun, recordStepAndFinish } from './queries/finish-run.js';
 import { configureQueues, getQueue } from './queries/queues.js';
 import { getRun, listRuns, listSteps, nextRunnableAt, readSettledEvents } from './queries/reads.js';
 import { recordStep } from './queries/record-step.js';
@@ -238,22 +238,35 @@ export class PostgresStore implements Store {
    * whole (not the connection failing), each write is made on its own, so that only the refused one fails.
    */
   private async writeLeases(items: LeaseWrite[]): Promise<Array<BatchResult<void>>> {
+    // a run ending rolled back changes status twice, which one statement cannot: it goes on its own
+    if (items.some((item) => item.outcome?.status === 'rolled_back')) return this.writeEach(items);
     try {
       return await this.execute('statement', (db) => writeBatch(db, items));
     } catch (error) {
       if (items.length === 1 || error instanceof StoreUnavailableError) throw error;
-      return Promise.all(
-        items.map((item) =>
-          this.writeLease(item).then(
-            (): BatchResult<void> => ({ ok: true, value: undefined }),
-            (failure: unknown): BatchResult<void> => ({ ok: false, error: failure }),
-          ),
-        ),
-      );
+      return this.writeEach(items);
     }
   }
 
+  /** Writes each item on its own, answering for each. */
+  private writeEach(items: LeaseWrite[]): Promise<Array<BatchResult<void>>> {
+    return Promise.all(
+      items.map((item) =>
+        this.writeLease(item).then(
+          (): BatchResult<void> => ({ ok: true, value: undefined }),
+          (failure: unknown): BatchResult<void> => ({ ok: false, error: failure }),
+        ),
+      ),
+    );
+  }
+
   private writeLease({ lease, step, outcome, now }: LeaseWrite): Promise<void> {
+    if (outcome?.status === 'rolled_back') {
+      return this.execute('transaction', async (db) => {
+        if (step !== null) await recordStep(db, lease, step);
+        await finishRolledBack(db, lease, outcome, now);
+      });
+    }
     if (step !== null && outcome !== null) return this.execute('statement', (db) => recordStepAndFinish(db, lease, step, outcome, now));
     if (step !== null) return this.execute('statement', (db) => recordStep(db, lease, step));
     if (outcome !== null) return this.execute('statement', (db) => finishRun(db, lease, outcome, now));

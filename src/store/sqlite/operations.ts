@@ -364,6 +364,8 @@ export class SqliteOperations {
   private finish(runId: string, row: FenceRow, outcome: RunOutcome, now: number, notices: StoreNotice[]): void {
     const output = outcome.status === 'succeeded' ? outcome.outputJson : null;
     const error = outcome.status === 'succeeded' ? null : outcome.error === null ? null : JSON.stringify(outcome.error);
+    // the lifecycle reaches rolled_back only through compensating: both changes land in this transaction
+    if (outcome.status === 'rolled_back') this.q.compensating.run(now, runId);
     this.q.finish.run(outcome.status, output, error, now, now, runId);
     if (row.parent_id !== null) {
       const parent = this.q.wakeParent.get(now, now, row.parent_id, runId) as { queue: string } | undefined;
@@ -577,6 +579,7 @@ function prepare(db: Database.Database) {
          lease_owner = NULL, lease_expires_at = NULL, wait_kind = NULL, wait_ref = NULL
        WHERE id = ?`,
     ),
+    compensating: db.prepare(`UPDATE runs SET status = 'compensating', updated_at = ? WHERE id = ?`),
     wakeParent: db.prepare(
       `UPDATE runs SET runnable_at = ?, updated_at = ?
        WHERE id = ? AND status = 'waiting' AND wait_kind = 'child' AND wait_ref = ?

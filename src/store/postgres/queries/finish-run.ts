@@ -44,6 +44,23 @@ const RECORD_STEP_AND_FINISH = `
   )
   SELECT (SELECT count(*) FROM fenced)::int AS fenced, (SELECT count(*) FROM recorded)::int AS recorded`;
 
+/** The first half of ending a run rolled back: the lifecycle reaches rolled_back only through compensating. */
+const MARK_COMPENSATING = `
+  UPDATE runs SET status = 'compensating', updated_at = $4
+  WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 AND status = 'running'`;
+
+const FINISH_COMPENSATED = FINISH_RUN.replace("AND status = 'running'", "AND status = 'compensating'");
+
+/**
+ * Ends a run whose actions were rolled back (call inside a transaction): running → compensating → rolled_back, each
+ * change with its event; `LeaseLostError` when the lease moved on.
+ */
+export async function finishRolledBack(db: Queryable, lease: Lease, outcome: RunOutcome, now: number): Promise<void> {
+  const marked = await db.query(MARK_COMPENSATING, [lease.runId, lease.owner, lease.epoch, now]);
+  if ((marked.rowCount ?? 0) === 0) throw new LeaseLostError(lease.runId, lease.epoch);
+  await db.query(FINISH_COMPENSATED, [lease.runId, lease.owner, lease.epoch, ...outcomeValues(outcome, now)]);
+}
+
 /** The outcome's status, output, error and time: parameters $4 to $7 of both statements. */
 function outcomeValues(outcome: RunOutcome, now: number): unknown[] {
   const output = outcome.status === 'succeeded' ? outcome.outputJson : null;
