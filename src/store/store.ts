@@ -166,6 +166,38 @@ export type StoreNotice =
   | { type: 'cancel_requested'; runId: string }
   | { type: 'events' };
 
+/** An audit entry to append: what happened, when, by whom, about what. Redact it before it gets here (src/audit). */
+export interface AuditInput {
+  /** What happened, as `area.verb`: `run.started`, `policy.decided`, `approval.decided`, `killswitch.changed`… */
+  kind: string;
+  /** When it happened, epoch milliseconds. */
+  at: number;
+  /** Who did it, as a Cedar entity (`User::"alice"`), or null for Steward itself. */
+  actor: string | null;
+  /** The run it belongs to, or null. */
+  runId: string | null;
+  /** What it was done to, as a Cedar entity (`service::"api"`), or null. */
+  subject: string | null;
+  /** The details; plain JSON (no undefined, no non-finite numbers). */
+  data: Record<string, unknown>;
+}
+
+/** An appended audit entry: its place in the chain and the hash that seals it. */
+export interface AuditEntry extends AuditInput {
+  /** 1, 2, 3…: the position in the chain, without gaps. */
+  id: number;
+  /** The previous entry's hash; 64 zeros for the first. */
+  prevHash: string;
+  /** sha256(prevHash ‖ canonical JSON of the entry without `hash`), lowercase hex. */
+  hash: string;
+}
+
+/** Which audit entries to read: those with `id > after`, oldest first. */
+export interface AuditQuery {
+  after: number;
+  limit: number;
+}
+
 /** The store seam. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
