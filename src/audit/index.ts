@@ -10,4 +10,11 @@
  * The hashing itself lives beside the store (src/store/audit-chain.ts), since the store computes the chain inside
  * its transaction and may not import this layer; it is re-exported here.
  */
-export {};
+export { canonicalJson } from './canonical-json.js';
+export { verifyChain, describeVerdict, hashAuditEntry, GENESIS_HASH, CHAIN_START } from './chain.js';
+export type { ChainVerdict, ChainBreak, ChainStart } from './chain.js';
+export { Redactor, redactForLog, REDACTED, DEFAULT_SECRET_KEYS, MIN_SECRET_LENGTH } from './redactor.js';
+export type { RedactorOptions } from './redactor.js';
+export { AuditLog } from './audit-log.js';
+export type { AuditRecord, AuditLogOptions } from './audit-log.js';
+export type { AuditEntry, AuditInput, AuditQuery } from '../store/store.js';

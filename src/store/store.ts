@@ -242,6 +242,15 @@ export interface Store {
   claimScheduleTick(name: string, cron: string, workflow: string, tickAt: number, now: number): Promise<boolean>;
   lastScheduleTick(name: string): Promise<number | null>;
 
+  /**
+   * Appends audit entries, in order, as one transaction: the store numbers them after the chain's last entry, links
+   * and hashes each (see audit-chain.ts) inside that transaction, so that appends from any number of processes
+   * form one chain. Entries must already be redacted. Answers the entries as stored.
+   */
+  appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]>;
+  /** Audit entries with `id > after`, oldest first. */
+  readAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
   /** Listens to changes committed by this process. Returns the unsubscribe function. */
   subscribe(listener: (notice: StoreNotice) => void): () => void;
   /** Finishes pending writes and closes. */
