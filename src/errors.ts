@@ -34,6 +34,7 @@ export const ErrorCodes = {
   CONFIG: 'STEWARD_CONFIG',
   RESULT_TIMEOUT: 'STEWARD_RESULT_TIMEOUT',
   USAGE: 'STEWARD_USAGE',
+  AUDIT_CHAIN_BROKEN: 'STEWARD_AUDIT_CHAIN_BROKEN',
   INTERNAL: 'STEWARD_INTERNAL',
   ACTION_FAILED: 'STEWARD_ACTION_FAILED',
 } as const;
@@ -359,6 +360,18 @@ export class UsageError extends StewardError {
   }
 }
 
+/** `steward audit verify` found an audit entry that does not hash to its hash or does not link to the one before. */
+export class AuditChainBrokenError extends StewardError {
+  override readonly retryable = false;
+  constructor(entryId: number, reason: string, detail: string) {
+    super(
+      ErrorCodes.AUDIT_CHAIN_BROKEN,
+      `the audit chain is broken at entry ${entryId}: ${reason} (${detail}); the entry or one before it was altered, removed or inserted outside Steward — restore the audit table from a backup and investigate who had write access`,
+      { details: { entryId, reason } },
+    );
+  }
+}
+
 /** An error from workflow code that is not a StewardError, stored in plain form. */
 export class WorkflowError extends StewardError {
   constructor(serialized: SerializedError) {
@@ -441,6 +454,7 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.DUPLICATE_WORKFLOW]: DuplicateWorkflowError,
   [ErrorCodes.RESULT_TIMEOUT]: ResultTimeoutError,
   [ErrorCodes.USAGE]: UsageError,
+  [ErrorCodes.AUDIT_CHAIN_BROKEN]: AuditChainBrokenError,
 };
 
 /**

@@ -168,6 +168,38 @@ export type StoreNotice =
   | { type: 'cancel_requested'; runId: string }
   | { type: 'events' };
 
+/** An audit entry to append: what happened, when, by whom, about what. Redact it before it gets here (src/audit). */
+export interface AuditInput {
+  /** What happened, as `area.verb`: `run.started`, `policy.decided`, `approval.decided`, `killswitch.changed`… */
+  kind: string;
+  /** When it happened, epoch milliseconds. */
+  at: number;
+  /** Who did it, as a Cedar entity (`User::"alice"`), or null for Steward itself. */
+  actor: string | null;
+  /** The run it belongs to, or null. */
+  runId: string | null;
+  /** What it was done to, as a Cedar entity (`service::"api"`), or null. */
+  subject: string | null;
+  /** The details; plain JSON (no undefined, no non-finite numbers). */
+  data: Record<string, unknown>;
+}
+
+/** An appended audit entry: its place in the chain and the hash that seals it. */
+export interface AuditEntry extends AuditInput {
+  /** 1, 2, 3…: the position in the chain, without gaps. */
+  id: number;
+  /** The previous entry's hash; 64 zeros for the first. */
+  prevHash: string;
+  /** sha256(prevHash ‖ canonical JSON of the entry without `hash`), lowercase hex. */
+  hash: string;
+}
+
+/** Which audit entries to read: those with `id > after`, oldest first. */
+export interface AuditQuery {
+  after: number;
+  limit: number;
+}
+
 /** The store seam. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -211,6 +243,15 @@ export interface Store {
   /** Records a schedule's tick if it is newer than the last one; true when this caller should start its run. */
   claimScheduleTick(name: string, cron: string, workflow: string, tickAt: number, now: number): Promise<boolean>;
   lastScheduleTick(name: string): Promise<number | null>;
+
+  /**
+   * Appends audit entries, in order, as one transaction: the store numbers them after the chain's last entry, links
+   * and hashes each (see audit-chain.ts) inside that transaction, so that appends from any number of processes
+   * form one chain. Entries must already be redacted. Answers the entries as stored.
+   */
+  appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]>;
+  /** Audit entries with `id > after`, oldest first. */
+  readAudit(query: AuditQuery): Promise<AuditEntry[]>;
 
   /** Listens to changes committed by this process. Returns the unsubscribe function. */
   subscribe(listener: (notice: StoreNotice) => void): () => void;

@@ -11,8 +11,14 @@ async function makePostgresStore(): Promise<StoreUnderTest> {
   const store = await openStore(withSchema(url, schema), { logger: silentLogger });
   // a plain pool beside the store: what any other program could do to the database
   const admin = adminPool(url);
+  const others: Array<{ close(): Promise<void> }> = [];
   return {
     store,
+    async openAnother() {
+      const other = await openStore(withSchema(url, schema), { logger: silentLogger });
+      others.push(other);
+      return other;
+    },
     raw: {
       async setRunStatus(runId, status) {
         await admin.query(`UPDATE ${schema}.runs SET status = $1, updated_at = updated_at + 1 WHERE id = $2`, [status, runId]);
@@ -25,6 +31,7 @@ async function makePostgresStore(): Promise<StoreUnderTest> {
       },
     },
     async cleanup() {
+      for (const other of others) await other.close();
       await store.close();
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);
       await admin.end();

@@ -12,8 +12,14 @@ async function makeSqliteStore(): Promise<StoreUnderTest> {
   let db: Database.Database | undefined;
   // a second, plain connection to the same file: what any other program could do to the database
   const connection = (): Database.Database => (db ??= new Database(file, { timeout: 5000 }));
+  const others: Array<{ close(): Promise<void> }> = [];
   return {
     store,
+    async openAnother() {
+      const other = await openStore(`sqlite:${file}`);
+      others.push(other);
+      return other;
+    },
     raw: {
       async setRunStatus(runId, status) {
         connection().prepare('UPDATE runs SET status = ?, updated_at = updated_at + 1 WHERE id = ?').run(status, runId);
@@ -26,6 +32,7 @@ async function makeSqliteStore(): Promise<StoreUnderTest> {
     },
     async cleanup() {
       db?.close();
+      for (const other of others) await other.close();
       await store.close();
       remove();
     },

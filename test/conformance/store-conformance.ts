@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RUN_STATUSES, RUN_TRANSITIONS, type Lease, type RunStatus, type Store } from '../../src/index.js';
 import type { NewRun, StepWrite } from '../../src/store/store.js';
 import { rejectionOf } from '../helpers/wait.js';
+import { verifyChain, GENESIS_HASH } from '../../src/audit/chain.js';
+import type { AuditInput } from '../../src/store/store.js';
 
 /** Plain database access beside the Store, so that the suite can check what the database itself enforces. */
 export interface RawDatabase {
@@ -20,6 +22,8 @@ export interface RawDatabase {
 export interface StoreUnderTest {
   store: Store;
   raw: RawDatabase;
+  /** Opens a second store on the same database, as another process would; cleanup closes it. */
+  openAnother(): Promise<Store>;
   cleanup(): Promise<void>;
 }
 
@@ -33,12 +37,13 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
   describe(`Store conformance: ${name}`, () => {
     let store: Store;
     let raw: RawDatabase;
+    let openAnother: () => Promise<Store>;
     let cleanup: () => Promise<void>;
     /** A time base; the suite passes every "now" explicitly, so time only moves when a test says so. */
     let T0: number;
 
     beforeEach(async () => {
-      ({ store, raw, cleanup } = await makeStore());
+      ({ store, raw, cleanup, openAnother } = await makeStore());
       T0 = Date.now();
     });
 
@@ -1005,6 +1010,53 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         expect(await store.claimScheduleTick('nightly', '0 0 * * *', 'wf.test', T0 + 1000, T0 + 2)).toBe(true);
 
         expect(await store.lastScheduleTick('nightly')).toBe(T0 + 1000);
+      });
+    });
+
+    describe('audit', () => {
+      function entry(kind: string, data: Record<string, unknown> = {}): AuditInput {
+        return { kind, at: T0, actor: 'User::"alice"', runId: null, subject: 'service::"api"', data };
+      }
+
+      it('appends entries in order, numbered from 1, the first linked to 64 zeros', async () => {
+        const appended = await store.appendAudit([entry('run.started', { goal: 'deploy' }), entry('plan.stored')]);
+        expect(appended.map((e) => [e.id, e.kind])).toEqual([
+          [1, 'run.started'],
+          [2, 'plan.stored'],
+        ]);
+        expect(appended[0]!.prevHash).toBe(GENESIS_HASH);
+        expect(appended[1]!.prevHash).toBe(appended[0]!.hash);
+        expect(await store.readAudit({ after: 0, limit: 10 })).toEqual(appended);
+      });
+
+      it('continues the chain across calls and reads by cursor', async () => {
+        await store.appendAudit([entry('a')]);
+        await store.appendAudit([entry('b'), entry('c')]);
+        const all = await store.readAudit({ after: 0, limit: 10 });
+        expect(verifyChain(all)).toEqual({ ok: true, count: 3, head: all[2]!.hash });
+        expect((await store.readAudit({ after: 1, limit: 1 })).map((e) => e.kind)).toEqual(['b']);
+      });
+
+      it('refuses an entry that is not JSON and appends none of its call', async () => {
+        const error = await rejectionOf(store.appendAudit([entry('ok'), entry('bad', { n: Number.NaN })]));
+        expect(error.code).toBe('STEWARD_VALIDATION');
+        expect(await store.readAudit({ after: 0, limit: 10 })).toEqual([]);
+      });
+
+      it('concurrent appends from two stores on one database form one valid chain', async () => {
+        const other = await openAnother();
+        const writes: Array<Promise<unknown>> = [];
+        for (let i = 0; i < 20; i += 1) {
+          writes.push(store.appendAudit([entry('from.first', { i }), entry('from.first', { i, part: 2 })]));
+          writes.push(other.appendAudit([entry('from.second', { i })]));
+        }
+        await Promise.all(writes);
+        const all = await store.readAudit({ after: 0, limit: 100 });
+        expect(all).toHaveLength(60);
+        expect(verifyChain(all)).toMatchObject({ ok: true, count: 60 });
+        // each call's entries stay together
+        const firsts = all.filter((e) => e.kind === 'from.first');
+        for (let i = 0; i < firsts.length; i += 2) expect(firsts[i + 1]!.id).toBe(firsts[i]!.id + 1);
       });
     });
   });

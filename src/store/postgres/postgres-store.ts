@@ -14,6 +14,9 @@ import { StoreUnavailableError, type SerializedError } from '../../errors.js';
 import type { EventRecord, Lease, RunRecord, StepRecord } from '../../domain/run.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import type {
+  AuditEntry,
+  AuditInput,
+  AuditQuery,
   CancelResult,
   ClaimRequest,
   ClaimedRun,
@@ -46,6 +49,7 @@ import { channelOf } from './notices.js';
 import { toRun, toStep, type RunRow, type StepRow } from './rows.js';
 import { RunWriteOrder } from './run-writes.js';
 import { resolvePostgresSettings, type PostgresSettings, type PostgresStoreOptions } from './settings.js';
+import { appendAudit, readAudit } from './queries/audit.js';
 import { claimRuns, claimUnlimited, type ClaimedRow } from './queries/claim-runs.js';
 import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
 import { createBatch } from './queries/create-batch.js';
@@ -457,5 +461,16 @@ export class PostgresStore implements Store {
   async lastScheduleTick(name: string): Promise<number | null> {
     this.open();
     return this.execute('read', (db) => lastScheduleTick(db, name));
+  }
+
+  async appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]> {
+    this.open();
+    if (entries.length === 0) return [];
+    return this.execute('transaction', (db) => appendAudit(db, entries));
+  }
+
+  async readAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    this.open();
+    return this.execute('read', (db) => readAudit(db, query));
   }
 }

@@ -18,6 +18,9 @@ import {
 } from '../../errors.js';
 import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type RunStatus, type StepRecord } from '../../domain/run.js';
 import type {
+  AuditEntry,
+  AuditInput,
+  AuditQuery,
   CancelResult,
   ClaimRequest,
   EagerClaim,
@@ -37,6 +40,8 @@ import type {
 } from '../store.js';
 import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from './rows.js';
 import { newRunRecord, runDeadline } from '../new-run.js';
+import { canonicalJson, EMPTY_HEAD, sealAuditEntries, type AuditHead } from '../audit-chain.js';
+import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 
 /**
  * Operations that only read, or can only fail before their first write (their checks come first, and each later
@@ -51,6 +56,7 @@ export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<ke
   'readEvents',
   'nextRunnableAt',
   'lastScheduleTick',
+  'readAudit',
   'createRun',
   'recordStep',
   'finishRun',
@@ -488,6 +494,30 @@ export class SqliteOperations {
   lastScheduleTick(_notices: StoreNotice[], name: string): number | null {
     return (this.q.scheduleTick.pluck().get(name) as number | null | undefined) ?? null;
   }
+
+  // ---- audit
+
+  appendAudit(_notices: StoreNotice[], inputs: readonly AuditInput[]): AuditEntry[] {
+    return this.appendAuditEntries(inputs);
+  }
+
+  /**
+   * Chains entries after the last one and inserts them, in the transaction of the calling operation: an operation
+   * that makes a privileged change calls this so that the change and its audit entry commit together. The one
+   * database thread (and the write lock of BEGIN IMMEDIATE across processes) makes the head read here the head.
+   */
+  private appendAuditEntries(inputs: readonly AuditInput[]): AuditEntry[] {
+    const head = (this.q.auditHead.get() as AuditHead | undefined) ?? EMPTY_HEAD;
+    const sealed = sealAuditEntries(head, inputs);
+    for (const e of sealed) {
+      this.q.insertAudit.run(e.id, e.at, e.kind, e.actor, e.runId, e.subject, canonicalJson(e.data), e.prevHash, e.hash);
+    }
+    return sealed;
+  }
+
+  readAudit(_notices: StoreNotice[], query: AuditQuery): AuditEntry[] {
+    return (this.q.audit.all(query.after, query.limit) as AuditRow[]).map(toAuditEntry);
+  }
 }
 
 /** Prepares every statement of the store once. */
@@ -606,6 +636,11 @@ function prepare(db: Database.Database) {
       'UPDATE schedules SET last_tick_at = ?, updated_at = ? WHERE name = ? AND (last_tick_at IS NULL OR last_tick_at < ?)',
     ),
     scheduleTick: db.prepare('SELECT last_tick_at FROM schedules WHERE name = ?'),
+    auditHead: db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1'),
+    insertAudit: db.prepare(
+      'INSERT INTO audit (id, at, kind, actor, run_id, subject, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    audit: db.prepare('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?'),
   };
 }
 

@@ -9,6 +9,9 @@ import { Worker } from 'node:worker_threads';
 import { reviveError, StoreUnavailableError, type SerializedError } from '../../errors.js';
 import type { EventRecord, Lease, RunRecord, StepRecord } from '../../domain/run.js';
 import type {
+  AuditEntry,
+  AuditInput,
+  AuditQuery,
   CancelResult,
   ClaimRequest,
   ClaimedRun,
@@ -297,6 +300,13 @@ export class SqliteStore implements Store {
   }
   lastScheduleTick(name: string): Promise<number | null> {
     return this.call('lastScheduleTick', name);
+  }
+  appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]> {
+    if (entries.length === 0) return Promise.resolve([]);
+    return this.call('appendAudit', entries);
+  }
+  readAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.call('readAudit', query);
   }
 }
 

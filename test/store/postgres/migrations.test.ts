@@ -40,8 +40,11 @@ describe('PostgreSQL migrations', () => {
 
     try {
       const applied = await admin.query<{ version: number; name: string }>(`SELECT version, name FROM ${schema}.migrations ORDER BY version`);
-      expect(applied.rows).toEqual([{ version: 1, name: 'init' }]);
-      expect(await tablesOf(schema)).toEqual(['events', 'migrations', 'queues', 'runs', 'schedules', 'signals', 'status_transitions', 'steps']);
+      expect(applied.rows).toEqual([
+        { version: 1, name: 'init' },
+        { version: 2, name: 'audit' },
+      ]);
+      expect(await tablesOf(schema)).toEqual(['audit', 'audit_head', 'events', 'migrations', 'queues', 'runs', 'schedules', 'signals', 'status_transitions', 'steps']);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -50,14 +53,14 @@ describe('PostgreSQL migrations', () => {
   it('a schema written by a newer Steward is refused and left as it was', async () => {
     const schema = freshSchema();
     await (await open(schema)).close();
-    await admin.query(`INSERT INTO ${schema}.migrations (version, name, applied_at) VALUES (2, 'from_the_future', 0)`);
+    await admin.query(`INSERT INTO ${schema}.migrations (version, name, applied_at) VALUES (3, 'from_the_future', 0)`);
 
     const error = await rejectionOf(open(schema));
 
     expect(error.code).toBe('STEWARD_STORE_SCHEMA_TOO_NEW');
-    expect(error.message).toContain('schema version 2, newer than the 1 this Steward knows');
+    expect(error.message).toContain('schema version 3, newer than the 2 this Steward knows');
     expect(error.message).not.toContain(new URL(url).password);
-    expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 2 });
+    expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 3 });
   });
 
   it('a schema that holds tables of something else is refused, and nothing is created in it', async () => {
@@ -99,7 +102,7 @@ describe('PostgreSQL migrations', () => {
     const second = await open(schema);
     try {
       expect((await second.getRun(run.id))?.status).toBe('queued');
-      expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 1 });
+      expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 2 });
     } finally {
       await second.close();
     }
