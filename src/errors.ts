@@ -37,6 +37,7 @@ export const ErrorCodes = {
   AUDIT_CHAIN_BROKEN: 'STEWARD_AUDIT_CHAIN_BROKEN',
   INTERNAL: 'STEWARD_INTERNAL',
   ACTION_FAILED: 'STEWARD_ACTION_FAILED',
+  KILL_SWITCH: 'STEWARD_KILL_SWITCH',
 } as const;
 
 /** One of the stable error codes. */
@@ -157,6 +158,20 @@ export class ActionFailedError extends StewardError {
     super(ErrorCodes.ACTION_FAILED, `action "${action}" failed at ${phase} on ${details.resource}: ${reason}${undone}`, {
       details: { action, phase, ...details },
     });
+  }
+}
+
+/** The kill switch is on: no apply starts, and an apply in flight was stopped; its run is paused until it is off. */
+export class KillSwitchError extends StewardError {
+  override readonly retryable = false;
+  constructor(action: string, by: string | null, reason: string | null) {
+    const who = by === null ? '' : ` by ${by}`;
+    const why = reason === null ? '' : ` (${reason})`;
+    super(
+      ErrorCodes.KILL_SWITCH,
+      `the kill switch is on${who}${why}: action "${action}" did not apply; the run is paused until the switch is turned off`,
+      { details: { action, by, reason } },
+    );
   }
 }
 
@@ -433,6 +448,7 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.NON_DETERMINISM]: NonDeterminismError,
   [ErrorCodes.STEP_FAILED]: StepFailedError,
   [ErrorCodes.ACTION_FAILED]: ActionFailedError,
+  [ErrorCodes.KILL_SWITCH]: KillSwitchError,
   [ErrorCodes.STEP_TIMEOUT]: StepTimeoutError,
   [ErrorCodes.STEP_RESULT_NOT_JSON]: StepResultNotJsonError,
   [ErrorCodes.STEP_RESULT_TOO_LARGE]: StepResultTooLargeError,

@@ -29,6 +29,6 @@ export { RUN_STATUSES, RUN_TRANSITIONS, isTerminal } from './domain/run.js';
 export type { Clock, IdSource } from './domain/clock.js';
 export type { RetryPolicy } from './domain/backoff.js';
 export type { StewardOptions } from './config/options.js';
-export type { Store, StoreNotice, RunPage, CancelResult, QueueSettings, QueueState } from './store/store.js';
+export type { Store, StoreNotice, RunPage, CancelResult, QueueSettings, QueueState, Controls } from './store/store.js';
 export { openStore, DEFAULT_STORE_URL } from './store/open.js';
 export * from './errors.js';

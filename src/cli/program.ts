@@ -1,6 +1,7 @@
 /** The `steward` command line: its global options and its command groups. */
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
+import { registerControlCommands } from './controls.js';
 import { registerRunCommands } from './run.js';
 import { registerWorkerCommands } from './worker.js';
 
@@ -24,5 +25,6 @@ export function buildProgram(): Command {
   registerWorkerCommands(program);
   registerRunCommands(program);
   registerAuditCommands(program);
+  registerControlCommands(program);
   return program;
 }

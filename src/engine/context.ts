@@ -6,6 +6,7 @@
 import {
   ActionFailedError,
   ChildFailedError,
+  KillSwitchError,
   NonDeterminismError,
   StepFailedError,
   StepResultNotJsonError,
@@ -279,6 +280,18 @@ export class RunContext implements WorkflowContext {
     const plan = await this.checkpoint('act.plan', action.name, (step) => action.plan(parsed.data, phase(step)), attempts);
     if (this.mode === 'plan') return { status: 'planned', action: action.name, resource, plan };
 
+    // the kill switch: no apply starts while it is on, and one in flight stops when it turns on (its run pauses)
+    const controls = this.deps.controls;
+    const stopped = (): KillSwitchError => {
+      const { by, reason } = controls.value.killSwitch;
+      return new KillSwitchError(action.name, by, reason);
+    };
+    const applyRecorded = this.history.get(this.seq + 1)?.status === 'completed';
+    if (!applyRecorded && controls.killSwitchOn) {
+      this.abort.abort(stopped());
+      throw this.abort.reason;
+    }
+    const unwatch = applyRecorded ? () => undefined : controls.watch((now) => now.killSwitch.on && this.abort.abort(stopped()));
     let outcome: O;
     try {
       outcome = await this.checkpoint('act.apply', action.name, (step) => action.apply(plan, phase(step)), {
@@ -288,6 +301,8 @@ export class RunContext implements WorkflowContext {
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
       throw new ActionFailedError(action.name, 'apply', error.message, { resource, rolledBack: false, error: serializeError(error) });
+    } finally {
+      unwatch();
     }
     const verify = action.verify;
     const undo = (): Promise<boolean> => this.undo(action, outcome, phase);

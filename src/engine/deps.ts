@@ -4,6 +4,7 @@ import type { WorkflowDefinition } from '../domain/workflow.js';
 import type { StewardConfig } from '../config/options.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/store.js';
+import type { ControlState } from './controls.js';
 
 /** The engine's injected dependencies. */
 export interface EngineDeps {
@@ -13,4 +14,6 @@ export interface EngineDeps {
   readonly logger: Logger;
   readonly config: StewardConfig;
   readonly workflows: ReadonlyMap<string, WorkflowDefinition>;
+  /** The store-wide controls as last read (the kill switch). */
+  readonly controls: ControlState;
 }

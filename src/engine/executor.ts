@@ -7,6 +7,7 @@ import {
   NonDeterminismError,
   RunCancelledError,
   RunTimeoutError,
+  KillSwitchError,
   StewardError,
   StoreUnavailableError,
   UnknownWorkflowError,
@@ -114,6 +115,14 @@ export async function executeRun(
       }
       if (reason instanceof StoreUnavailableError) {
         stopForStore(reason);
+        return;
+      }
+      if (reason instanceof KillSwitchError) {
+        // paused until the switch goes off, then given back to its queue; its apply runs again under the same key
+        const write = deps.store.pauseRun(lease, deps.clock.now());
+        free();
+        await Promise.all([write, pending.catch(() => undefined)]);
+        log().warn({ action: reason.details?.action }, 'the kill switch stopped the run; it is paused');
         return;
       }
       if (reason instanceof RunCancelledError) {

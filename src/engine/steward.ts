@@ -18,7 +18,9 @@ import type { ScheduleDefinition } from '../domain/workflow.js';
 import { resolveOptions, type StewardConfig, type StewardOptions } from '../config/options.js';
 import { createLogger } from '../observability/logger.js';
 import { openStore } from '../store/open.js';
-import type { CancelResult, CreateRunResult, NewRun, RunPage, Store } from '../store/store.js';
+import type { AuditInput, CancelResult, Controls, CreateRunResult, NewRun, RunPage, Store } from '../store/store.js';
+import { Redactor } from '../audit/redactor.js';
+import { ControlState } from './controls.js';
 import type { EngineDeps } from './deps.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerStopOptions } from './worker.js';
@@ -82,8 +84,19 @@ export interface Steward {
   cancel(id: string, options?: { reason?: string }): Promise<CancelResult>;
   /** Waits until the run ends and returns its record (whatever the status). */
   wait(id: string, options?: { timeoutMs?: number }): Promise<RunRecord>;
+  /** The store-wide controls: the kill switch and the global autonomy level. */
+  controls(): Promise<Controls>;
+  /**
+   * Turns the kill switch on or off for every worker of the store, audited. While it is on no apply starts, and
+   * applies in flight see their signal aborted and their runs pause; turning it off resumes them.
+   */
+  killSwitch(on: boolean, options?: { by?: string; reason?: string }): Promise<Controls>;
   close(options?: WorkerStopOptions): Promise<void>;
 }
+
+const killSwitchOptionsSchema = z
+  .object({ by: z.string().min(1).max(256).optional(), reason: z.string().max(2000).optional() })
+  .strict();
 
 /** Creates a Steward on the configured store. Nothing runs until `worker.start()`. */
 export async function createSteward(options: StewardOptions = {}): Promise<Steward> {
@@ -97,6 +110,13 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
     if (typeof config.store === 'string') await store.close();
     throw error;
   }
+  const controls = new ControlState();
+  try {
+    controls.update(await store.getControls());
+  } catch (error) {
+    if (typeof config.store === 'string') await store.close();
+    throw error;
+  }
   const deps: EngineDeps = {
     store,
     clock: config.clock ?? systemClock,
@@ -104,6 +124,7 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
     logger,
     config,
     workflows: config.workflows,
+    controls,
   };
   return new StewardInstance(deps, typeof config.store === 'string');
 }
@@ -115,6 +136,8 @@ class StewardInstance implements Steward {
   private readonly scheduler: Scheduler;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly unsubscribe: () => void;
+  private readonly controlsPoll: NodeJS.Timeout;
+  private readonly redactor = new Redactor();
   private closed = false;
 
   constructor(
@@ -130,10 +153,53 @@ class StewardInstance implements Steward {
       stopping: () => this.scheduler.stop(),
     });
     this.unsubscribe = this.store.subscribe((notice) => {
+      if (notice.type === 'controls') {
+        void this.refreshControls();
+        return;
+      }
       if (notice.type !== 'finished') return;
       const set = this.waiters.get(notice.runId);
       if (set) for (const wake of set) wake();
     });
+    // other processes on a SQLite file send no notices: their changes to the controls are read on this poll
+    this.controlsPoll = setInterval(() => void this.refreshControls(), deps.config.pollIntervalMs);
+    this.controlsPoll.unref();
+  }
+
+  private async refreshControls(): Promise<void> {
+    try {
+      this.deps.controls.update(await this.store.getControls());
+    } catch (error) {
+      this.deps.logger.debug({ err: error }, 'could not read the controls; trying again at the next poll');
+    }
+  }
+
+  async controls(): Promise<Controls> {
+    this.ensureOpen();
+    const controls = await this.store.getControls();
+    this.deps.controls.update(controls);
+    return controls;
+  }
+
+  async killSwitch(on: boolean, options: { by?: string; reason?: string } = {}): Promise<Controls> {
+    this.ensureOpen();
+    const parsed = killSwitchOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new ValidationError(`invalid kill switch options: ${formatIssues(parsed.error.issues, 'options')}`);
+    const by = parsed.data.by ?? null;
+    const reason = parsed.data.reason ?? null;
+    const now = this.deps.clock.now();
+    const audit: AuditInput = {
+      kind: on ? 'kill_switch.on' : 'kill_switch.off',
+      at: now,
+      actor: by,
+      runId: null,
+      subject: null,
+      data: this.redactor.redact({ reason }) as Record<string, unknown>,
+    };
+    const controls = await this.store.setKillSwitch(on, { by, reason, now }, audit);
+    this.deps.controls.update(controls);
+    this.deps.logger.warn({ by, reason }, on ? 'kill switch turned on: no apply starts' : 'kill switch turned off: paused runs resume');
+    return controls;
   }
 
   private ensureOpen(): void {
@@ -305,6 +371,7 @@ class StewardInstance implements Steward {
     await this.worker.stop(options);
     this.closed = true;
     this.unsubscribe();
+    clearInterval(this.controlsPoll);
     for (const set of this.waiters.values()) for (const wake of set) wake();
     if (this.ownsStore) await this.store.close();
   }

@@ -206,6 +206,7 @@ export class Worker {
         return;
       case 'finished':
       case 'events':
+      case 'controls':
         return;
       default: {
         const never: never = notice;

@@ -160,8 +160,24 @@ export interface CancelResult {
   alreadyEnded: boolean;
 }
 
+/** The store-wide controls: the kill switch and the global autonomy level. */
+export interface Controls {
+  killSwitch: { on: boolean; by: string | null; reason: string | null; at: number | null };
+  /** 0 observe … 3 everything applies alone (design §3); a run's own level is capped by it. */
+  autonomy: number;
+}
+
+/** Who changes a control, why, and when. */
+export interface ControlChange {
+  by: string | null;
+  reason: string | null;
+  now: number;
+}
+
 /** A change that committed, told to listeners in this process after the commit. */
 export type StoreNotice =
+  /** The controls changed (the kill switch, the autonomy level); read them again. */
+  | { type: 'controls' }
   /** Runs of `queue` become claimable at `at`; `priority` is the highest among them when the store knows it. */
   | { type: 'runnable'; queue: string; at: number; priority: number | null }
   | { type: 'finished'; runId: string; status: RunStatus }
@@ -252,6 +268,18 @@ export interface Store {
   appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]>;
   /** Audit entries with `id > after`, oldest first. */
   readAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  getControls(): Promise<Controls>;
+  /**
+   * Turns the kill switch on or off, with its audit entry in the same transaction. Turning it off gives every
+   * paused run back to its queue.
+   */
+  setKillSwitch(on: boolean, change: ControlChange, audit: AuditInput | null): Promise<Controls>;
+  /**
+   * Pauses a running run under its lease (the kill switch stopped it): it holds no lease and waits for the switch
+   * to go off. If the switch is already off again, the run goes back to its queue instead.
+   */
+  pauseRun(lease: Lease, now: number): Promise<void>;
 
   /** Listens to changes committed by this process. Returns the unsubscribe function. */
   subscribe(listener: (notice: StoreNotice) => void): () => void;

@@ -396,6 +396,35 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'done' });
       });
 
+      it('the kill switch: a run paused while it is on waits, and goes back to its queue when it is turned off', async () => {
+        expect((await store.getControls()).killSwitch.on).toBe(false);
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        const on = await store.setKillSwitch(true, { by: 'User::"oncall"', reason: 'incident', now: T0 + 1 }, null);
+        expect(on).toMatchObject({ killSwitch: { on: true, by: 'User::"oncall"', reason: 'incident', at: T0 + 1 }, autonomy: 1 });
+
+        await store.pauseRun(lease, T0 + 2);
+        expect(await store.getRun(id)).toMatchObject({ status: 'paused' });
+        expect(await claim('worker-b', T0 + 3)).toEqual([]);
+        await rejectionOf(store.pauseRun(lease, T0 + 3));
+
+        await store.setKillSwitch(false, { by: 'User::"oncall"', reason: 'resolved', now: T0 + 4 }, null);
+        expect((await store.getControls()).killSwitch.on).toBe(false);
+        expect(await store.getRun(id)).toMatchObject({ status: 'queued' });
+        expect((await claim('worker-b', T0 + 5)).map((c) => c.run.id)).toEqual([id]);
+      });
+
+      it('a run paused after the kill switch went off again goes straight back to its queue', async () => {
+        const id = await create();
+        const lease = await claimOne('worker-a', T0);
+        await store.setKillSwitch(true, { by: null, reason: null, now: T0 + 1 }, null);
+        await store.setKillSwitch(false, { by: null, reason: null, now: T0 + 2 }, null);
+
+        await store.pauseRun(lease, T0 + 3);
+
+        expect(await store.getRun(id)).toMatchObject({ status: 'queued' });
+      });
+
       it('a run ended rolled_back passes through compensating, with both events, under its lease only', async () => {
         const id = await create();
         const lease = await claimOne('worker-a', T0);

@@ -228,3 +228,26 @@ describe('steward CLI', () => {
     expect(JSON.parse(done.stdout)).toEqual({ greeting: 'Hello, Lin!' });
   });
 });
+
+describe('steward kill-switch', () => {
+  it('turns the switch on and off, says who and why, and audits both', async () => {
+    expect((await steward('kill-switch', 'status')).stdout).toBe('kill switch: off — applies run\n');
+
+    const on = await steward('kill-switch', 'on', '--by', 'User::"alice"', '--reason', 'bad deploy wave');
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/^kill switch: ON by User::"alice" at .+: bad deploy wave — no apply starts/);
+    const status = JSON.parse((await steward('kill-switch', 'status', '--json')).stdout) as { killSwitch: { on: boolean; reason: string } };
+    expect(status.killSwitch).toMatchObject({ on: true, reason: 'bad deploy wave' });
+
+    expect((await steward('kill-switch', 'off', '--by', 'User::"alice"')).code).toBe(0);
+    const entries = (await steward('audit', 'export', '--json')).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; actor: string });
+    expect(entries.map((e) => [e.kind, e.actor])).toEqual([
+      ['kill_switch.on', 'User::"alice"'],
+      ['kill_switch.off', 'User::"alice"'],
+    ]);
+    expect((await steward('audit', 'verify')).code).toBe(0);
+  });
+});

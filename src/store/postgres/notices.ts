@@ -18,6 +18,8 @@ export function parseNotification(payload: string): StoreNotice | null {
   switch (kind) {
     case 'e':
       return { type: 'events' };
+    case 'k':
+      return { type: 'controls' };
     case 'c':
       return payload.length > 2 ? { type: 'cancel_requested', runId: payload.slice(2) } : null;
     case 'f': {
@@ -45,8 +47,12 @@ export function collapseNotices(notices: readonly StoreNotice[]): StoreNotice[] 
   const runnable = new Map<string, Extract<StoreNotice, { type: 'runnable' }>>();
   const seen = new Set<string>();
   let events = false;
+  let controls = false;
   for (const notice of notices) {
     switch (notice.type) {
+      case 'controls':
+        controls = true;
+        break;
       case 'events':
         events = true;
         break;
@@ -74,6 +80,8 @@ export function collapseNotices(notices: readonly StoreNotice[]): StoreNotice[] 
       }
     }
   }
+  // the controls first: a worker should know the kill switch is on before it hears of runs to claim
+  if (controls) out.unshift({ type: 'controls' });
   out.push(...runnable.values());
   if (events) out.push({ type: 'events' });
   return out;

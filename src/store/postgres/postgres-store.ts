@@ -20,6 +20,8 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimedRun,
+  ControlChange,
+  Controls,
   CreateRunResult,
   EagerClaim,
   EventQuery,
@@ -50,6 +52,7 @@ import { toRun, toStep, type RunRow, type StepRow } from './rows.js';
 import { RunWriteOrder } from './run-writes.js';
 import { resolvePostgresSettings, type PostgresSettings, type PostgresStoreOptions } from './settings.js';
 import { appendAudit, readAudit } from './queries/audit.js';
+import { getControls, pauseRun, setKillSwitch } from './queries/controls.js';
 import { claimRuns, claimUnlimited, type ClaimedRow } from './queries/claim-runs.js';
 import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
 import { createBatch } from './queries/create-batch.js';
@@ -467,6 +470,21 @@ export class PostgresStore implements Store {
     this.open();
     if (entries.length === 0) return [];
     return this.execute('transaction', (db) => appendAudit(db, entries));
+  }
+
+  async getControls(): Promise<Controls> {
+    this.open();
+    return this.execute('read', (db) => getControls(db));
+  }
+
+  async setKillSwitch(on: boolean, change: ControlChange, audit: AuditInput | null): Promise<Controls> {
+    this.open();
+    return this.execute('transaction', (db) => setKillSwitch(db, on, change, audit));
+  }
+
+  async pauseRun(lease: Lease, now: number): Promise<void> {
+    this.open();
+    return this.order.other(lease.runId, () => this.execute('statement', (db) => pauseRun(db, lease, now)));
   }
 
   async readAudit(query: AuditQuery): Promise<AuditEntry[]> {

@@ -23,6 +23,8 @@ import type {
   AuditQuery,
   CancelResult,
   ClaimRequest,
+  ControlChange,
+  Controls,
   EagerClaim,
   ClaimedRun,
   EventQuery,
@@ -40,6 +42,7 @@ import type {
 } from '../store.js';
 import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from './rows.js';
 import { newRunRecord, runDeadline } from '../new-run.js';
+import { toControls, type ControlsRow } from '../controls-row.js';
 import { canonicalJson, EMPTY_HEAD, sealAuditEntries, type AuditHead } from '../audit-chain.js';
 import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 
@@ -57,6 +60,8 @@ export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<ke
   'nextRunnableAt',
   'lastScheduleTick',
   'readAudit',
+  'getControls',
+  'pauseRun',
   'createRun',
   'recordStep',
   'finishRun',
@@ -484,6 +489,35 @@ export class SqliteOperations {
     return { status: 'cancelled', alreadyEnded: false };
   }
 
+  // ---- controls
+
+  getControls(_notices: StoreNotice[]): Controls {
+    return toControls(this.q.controls.get() as ControlsRow);
+  }
+
+  setKillSwitch(notices: StoreNotice[], on: boolean, change: ControlChange, audit: AuditInput | null): Controls {
+    this.q.setKillSwitch.run(on ? 1 : 0, change.by, change.reason, change.now, change.now);
+    if (!on) {
+      for (const { queue } of this.q.resumePaused.all(change.now, change.now) as Array<{ queue: string }>) {
+        notices.push({ type: 'runnable', queue, at: change.now, priority: null });
+      }
+    }
+    if (audit !== null) this.appendAuditEntries([audit]);
+    notices.push({ type: 'controls' }, { type: 'events' });
+    return toControls(this.q.controls.get() as ControlsRow);
+  }
+
+  pauseRun(notices: StoreNotice[], lease: Lease, now: number): void {
+    const row = this.fence(lease);
+    const stillOn = (this.q.controls.get() as ControlsRow).kill_switch === 1;
+    if (stillOn) this.q.pause.run(now, lease.runId);
+    else {
+      this.q.release.run(now, now, lease.runId);
+      notices.push({ type: 'runnable', queue: row.queue, at: now, priority: null });
+    }
+    notices.push({ type: 'events' });
+  }
+
   // ---- schedules
 
   claimScheduleTick(_notices: StoreNotice[], name: string, cron: string, workflow: string, tickAt: number, now: number): boolean {
@@ -636,6 +670,15 @@ function prepare(db: Database.Database) {
       'UPDATE schedules SET last_tick_at = ?, updated_at = ? WHERE name = ? AND (last_tick_at IS NULL OR last_tick_at < ?)',
     ),
     scheduleTick: db.prepare('SELECT last_tick_at FROM schedules WHERE name = ?'),
+    controls: db.prepare('SELECT kill_switch, kill_by, kill_reason, kill_at, autonomy FROM controls WHERE id = 1'),
+    setKillSwitch: db.prepare('UPDATE controls SET kill_switch = ?, kill_by = ?, kill_reason = ?, kill_at = ?, updated_at = ? WHERE id = 1'),
+    resumePaused: db.prepare(
+      `UPDATE runs SET status = 'queued', runnable_at = ?, updated_at = ? WHERE status = 'paused' RETURNING queue`,
+    ),
+    pause: db.prepare(
+      `UPDATE runs SET status = 'paused', lease_owner = NULL, lease_expires_at = NULL, runnable_at = NULL, updated_at = ?
+       WHERE id = ?`,
+    ),
     auditHead: db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1'),
     insertAudit: db.prepare(
       'INSERT INTO audit (id, at, kind, actor, run_id, subject, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

@@ -15,6 +15,8 @@ import type {
   CancelResult,
   ClaimRequest,
   ClaimedRun,
+  ControlChange,
+  Controls,
   CreateRunResult,
   EagerClaim,
   EventQuery,
@@ -304,6 +306,15 @@ export class SqliteStore implements Store {
   appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]> {
     if (entries.length === 0) return Promise.resolve([]);
     return this.call('appendAudit', entries);
+  }
+  getControls(): Promise<Controls> {
+    return this.call('getControls');
+  }
+  setKillSwitch(on: boolean, change: ControlChange, audit: AuditInput | null): Promise<Controls> {
+    return this.call('setKillSwitch', on, change, audit);
+  }
+  pauseRun(lease: Lease, now: number): Promise<void> {
+    return this.call('pauseRun', lease, now);
   }
   readAudit(query: AuditQuery): Promise<AuditEntry[]> {
     return this.call('readAudit', query);
