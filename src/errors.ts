@@ -34,6 +34,7 @@ export const ErrorCodes = {
   CONFIG: 'STEWARD_CONFIG',
   RESULT_TIMEOUT: 'STEWARD_RESULT_TIMEOUT',
   USAGE: 'STEWARD_USAGE',
+  POLICY_INVALID: 'STEWARD_POLICY_INVALID',
   INTERNAL: 'STEWARD_INTERNAL',
 } as const;
 
@@ -342,6 +343,14 @@ export class UsageError extends StewardError {
   }
 }
 
+/** A Cedar policy file that does not parse, or does not validate against Steward's schema; nothing was loaded. */
+export class PolicyError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.POLICY_INVALID, message, options);
+  }
+}
+
 /** An error from workflow code that is not a StewardError, stored in plain form. */
 export class WorkflowError extends StewardError {
   constructor(serialized: SerializedError) {
@@ -423,6 +432,7 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.DUPLICATE_WORKFLOW]: DuplicateWorkflowError,
   [ErrorCodes.RESULT_TIMEOUT]: ResultTimeoutError,
   [ErrorCodes.USAGE]: UsageError,
+  [ErrorCodes.POLICY_INVALID]: PolicyError,
 };
 
 /**
