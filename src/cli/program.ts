@@ -1,5 +1,6 @@
 /** The `steward` command line: its global options and its command groups. */
 import { Command } from 'commander';
+import { registerPolicyCommands } from './policy.js';
 import { registerRunCommands } from './run.js';
 import { registerWorkerCommands } from './worker.js';
 
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined });
   registerWorkerCommands(program);
   registerRunCommands(program);
+  registerPolicyCommands(program);
   return program;
 }
