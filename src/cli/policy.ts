@@ -1,7 +1,5 @@
 /** `steward policy …`: check Cedar policy files against Steward's schema, and try a request against a policy set. */
 import type { Command } from 'commander';
-import { PolicyEngine } from '../policy/engine.js';
-import { compilePolicySet, DEFAULT_POLICIES, DEFAULT_POLICY_FILE, readPolicySources } from '../policy/loader.js';
 import { parsePrincipalText, POLICY_ACTIONS } from '../policy/request.js';
 import { UsageError } from './cli-errors.js';
 import { parseJsonOption, parseList } from './option-values.js';
@@ -45,7 +43,9 @@ export function registerPolicyCommands(program: Command): void {
     .action((flags: TestFlags) => testRequest(flags));
 }
 
-function checkPolicies(paths: readonly string[], flags: { json?: boolean }): void {
+// The evaluator (WebAssembly) is loaded on first use, so that other commands do not pay for it.
+async function checkPolicies(paths: readonly string[], flags: { json?: boolean }): Promise<void> {
+  const { compilePolicySet, DEFAULT_POLICIES, DEFAULT_POLICY_FILE, readPolicySources } = await import('../policy/loader.js');
   const sources = readPolicySources(paths);
   const set = compilePolicySet([{ file: DEFAULT_POLICY_FILE, text: DEFAULT_POLICIES }, ...sources]);
   const checked = set.policies.filter((p) => p.file !== DEFAULT_POLICY_FILE);
@@ -58,7 +58,8 @@ function checkPolicies(paths: readonly string[], flags: { json?: boolean }): voi
   printLine(`ok: ${files}, ${policies} valid against the schema${checked.length > 0 ? ` (${checked.map((p) => p.id).join(', ')})` : ''}`);
 }
 
-function testRequest(flags: TestFlags): void {
+async function testRequest(flags: TestFlags): Promise<void> {
+  const { PolicyEngine } = await import('../policy/engine.js');
   const engine = PolicyEngine.load({ paths: flags.policies ?? [], defaults: flags.defaults, cacheSize: 0 });
   const roles = parseList(flags.roles);
   const request = {
