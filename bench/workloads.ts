@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineWorkflow } from '../src/index.js';
 import { runBatch, verifySucceeded, withSteward, type BenchEnv } from './harness.js';
+import { measurePolicyLatency } from './policy-workload.js';
 import { metric, percentiles, perSecond, type Metric, type Target } from './stats.js';
 import type { StoreKind } from './stores.js';
 
@@ -22,6 +23,8 @@ const TARGETS: Record<StoreKind, { w1Throughput: Target; w2P50: Target; w2Throug
 export interface Workload {
   id: string;
   title: string;
+  /** Measures no store: run once per bench, on the first `--store` only. */
+  storeIndependent?: boolean;
   run(env: BenchEnv, record: (metric: Metric) => void): Promise<void>;
 }
 
@@ -97,5 +100,12 @@ const w2: Workload = {
   },
 };
 
+const p1: Workload = {
+  id: 'P1',
+  title: 'policy decision latency: default policies, preparsed, uncached and cached (no store; runs once)',
+  storeIndependent: true,
+  run: (_env, record) => measurePolicyLatency(record),
+};
+
 /** Every workload, in the order they run. */
-export const WORKLOADS: readonly Workload[] = [w1, w2];
+export const WORKLOADS: readonly Workload[] = [w1, w2, p1];
