@@ -51,7 +51,7 @@ function parseCli(): { stores: BenchStore[]; workloads: readonly Workload[] } {
 
 function formatNumber(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
-  return value.toLocaleString('en-US', { maximumFractionDigits: unit === 'ms' ? 2 : 0 });
+  return value.toLocaleString('en-US', { maximumFractionDigits: unit === 'ms' || unit === 'µs' ? 2 : 0 });
 }
 
 function renderTable(outcomes: readonly WorkloadOutcome[]): string {
@@ -135,6 +135,7 @@ async function main(): Promise<number> {
   for (const store of stores) {
     const env: BenchEnv = { store, progress: new Progress(), stage: 'starting' };
     for (const workload of workloads) {
+      if (workload.storeIndependent === true && store !== stores[0]) continue;
       env.progress.begin(`${workload.id} on ${store.kind}: ${workload.title}`);
       const outcome: WorkloadOutcome = { id: workload.id, store: store.kind, title: workload.title, metrics: [], error: null };
       try {

@@ -3,6 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineWorkflow } from '../src/index.js';
 import { runBatch, verifySucceeded, withSteward, type BenchEnv } from './harness.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { metric, percentiles, perSecond, type Metric, type Target } from './stats.js';
 import type { StoreKind } from './stores.js';
 
@@ -22,6 +24,8 @@ const TARGETS: Record<StoreKind, { w1Throughput: Target; w2P50: Target; w2Throug
 export interface Workload {
   id: string;
   title: string;
+  /** Measures no store: run once per bench, on the first `--store` only. */
+  storeIndependent?: boolean;
   run(env: BenchEnv, record: (metric: Metric) => void): Promise<void>;
 }
 
@@ -97,5 +101,40 @@ const w2: Workload = {
   },
 };
 
+const p1: Workload = {
+  id: 'P1',
+  title: 'policy decision latency: default policies, preparsed, uncached and cached (no store; runs once)',
+  storeIndependent: true,
+  run: (_env, record) => measureInChild(record),
+};
+
+/** Runs P1 in a child process and records the metrics it prints; a child that dies says how. */
+function measureInChild(record: (metric: Metric) => void): Promise<void> {
+  const script = fileURLToPath(new URL('./policy-child.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      let newline: number;
+      while ((newline = out.indexOf('\n')) >= 0) {
+        record(JSON.parse(out.slice(0, newline)) as Metric);
+        out = out.slice(newline + 1);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else {
+        const first = err.split('\n').filter((line) => line.trim() && !line.startsWith('#')).slice(0, 2).join(' / ');
+        const fatal = err.includes('Fatal error') ? 'a fatal V8 error in the policy evaluator (docs/policy.md, Node 20)' : first;
+        reject(new Error(`the P1 process ended with ${signal ?? `code ${code}`}: ${fatal}`));
+      }
+    });
+  });
+}
+
 /** Every workload, in the order they run. */
-export const WORKLOADS: readonly Workload[] = [w1, w2];
+export const WORKLOADS: readonly Workload[] = [w1, w2, p1];

@@ -35,6 +35,7 @@ export const ErrorCodes = {
   RESULT_TIMEOUT: 'STEWARD_RESULT_TIMEOUT',
   USAGE: 'STEWARD_USAGE',
   AUDIT_CHAIN_BROKEN: 'STEWARD_AUDIT_CHAIN_BROKEN',
+  POLICY_INVALID: 'STEWARD_POLICY_INVALID',
   INTERNAL: 'STEWARD_INTERNAL',
   ACTION_FAILED: 'STEWARD_ACTION_FAILED',
   KILL_SWITCH: 'STEWARD_KILL_SWITCH',
@@ -387,6 +388,14 @@ export class AuditChainBrokenError extends StewardError {
   }
 }
 
+/** A Cedar policy file that does not parse, or does not validate against Steward's schema; nothing was loaded. */
+export class PolicyError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.POLICY_INVALID, message, options);
+  }
+}
+
 /** An error from workflow code that is not a StewardError, stored in plain form. */
 export class WorkflowError extends StewardError {
   constructor(serialized: SerializedError) {
@@ -471,6 +480,7 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.RESULT_TIMEOUT]: ResultTimeoutError,
   [ErrorCodes.USAGE]: UsageError,
   [ErrorCodes.AUDIT_CHAIN_BROKEN]: AuditChainBrokenError,
+  [ErrorCodes.POLICY_INVALID]: PolicyError,
 };
 
 /**

@@ -4,7 +4,8 @@
  * Glossary: a *workflow* is a TypeScript function made durable; a *run* is one execution of it; a *step* is one
  * checkpointed call inside a run (`ctx.step`, `ctx.sleep`, `ctx.waitFor`, `ctx.child`, `ctx.now`…), recorded under
  * its sequence number so that a resumed run replays instead of repeating; a *lease* is a worker's claim on a run,
- * fenced by an epoch; an *event* is the append-only record of a change, written in the same transaction.
+ * fenced by an epoch; an *event* is the append-only record of a change, written in the same transaction; a *policy* is
+ * a Cedar rule that permits or forbids a principal to plan, apply or approve an action on a resource.
  */
 export { createSteward } from './engine/steward.js';
 export type { Steward, RunHandle, StartOptions, ListOptions } from './engine/steward.js';
@@ -31,4 +32,10 @@ export type { RetryPolicy } from './domain/backoff.js';
 export type { StewardOptions } from './config/options.js';
 export type { Store, StoreNotice, RunPage, CancelResult, QueueSettings, QueueState, Controls } from './store/store.js';
 export { openStore, DEFAULT_STORE_URL } from './store/open.js';
+export { PolicyEngine, parseRequest, DEFAULT_DECISION_CACHE_SIZE } from './policy/engine.js';
+export type { PolicyEngineOptions, DecisionCacheStats } from './policy/engine.js';
+export { loadPolicySet, compilePolicySet, compilePolicyFile, readPolicySources, STEWARD_SCHEMA, DEFAULT_POLICIES } from './policy/loader.js';
+export type { LoadedPolicy, LoadedPolicySet, PolicySource, PolicySetOptions } from './policy/loader.js';
+export { POLICY_ACTIONS, ACTION_CATEGORIES, PRINCIPAL_TYPES, policyRequestSchema } from './policy/request.js';
+export type { PolicyRequest, PolicyRequestInput, PolicyDecision, PolicyAction, PrincipalType } from './policy/request.js';
 export * from './errors.js';

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
 import { registerControlCommands } from './controls.js';
+import { registerPolicyCommands } from './policy.js';
 import { registerRunCommands } from './run.js';
 import { registerWorkerCommands } from './worker.js';
 
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerAuditCommands(program);
   registerControlCommands(program);
+  registerPolicyCommands(program);
   return program;
 }
