@@ -34,11 +34,29 @@ import type {
   WorkflowDefinition,
   WorkflowLogger,
 } from '../domain/workflow.js';
-import type { StepWrite, Store } from '../store/store.js';
+import type { AuditInput, StepWrite, Store } from '../store/store.js';
 import type { ActionContext, ActionDefinition, ActResult, Verification } from '../domain/action.js';
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
+
+/** What a checkpoint's record says, for its audit entry. */
+interface RecordSummary {
+  ok: boolean;
+  attempts: number;
+  result: unknown;
+  error: SerializedError | null;
+}
+
+/** An audit entry before it is stamped, redacted and attached to its record. */
+interface AuditDraft {
+  kind: string;
+  subject: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Makes the audit entry of a checkpoint's record, or null for none. */
+type AuditOf = (record: RecordSummary) => AuditDraft | null;
 
 /** Thrown through workflow code when the run suspends; the executor catches it. Not an error of the run. */
 export class Suspended {
@@ -166,7 +184,13 @@ export class RunContext implements WorkflowContext {
    * A step of any kind: runs `fn` at least once (retrying as `options` say) and records its JSON result exactly once
    * under the next sequence number; a replay returns the record. The phases of `ctx.act` are checkpoints too.
    */
-  private async checkpoint<T>(kind: StepKind, name: string, fn: (step: StepContext) => Promise<T> | T, options: StepOptions = {}): Promise<T> {
+  private async checkpoint<T>(
+    kind: StepKind,
+    name: string,
+    fn: (step: StepContext) => Promise<T> | T,
+    options: StepOptions = {},
+    auditOf?: AuditOf,
+  ): Promise<T> {
     const { seq, record } = this.next(kind, name);
     if (record?.status === 'completed') return record.result as T;
     if (record?.status === 'failed') {
@@ -212,7 +236,13 @@ export class RunContext implements WorkflowContext {
       this.pipeline(
         this.store.recordStep(
           this.lease,
-          this.stepWrite(seq, kind, name, { status: 'failed', attempts: attempt, error: serialized, startedAt: firstStartedAt ?? startedAt }),
+          this.stepWrite(seq, kind, name, {
+            status: 'failed',
+            attempts: attempt,
+            error: serialized,
+            startedAt: firstStartedAt ?? startedAt,
+            ...this.auditFields(auditOf?.({ ok: false, attempts: attempt, result: null, error: serialized })),
+          }),
         ),
       );
       throw new StepFailedError(name, attempt, serialized);
@@ -220,14 +250,34 @@ export class RunContext implements WorkflowContext {
     this.pipeline(
       this.store.recordStep(
         this.lease,
-        this.stepWrite(seq, kind, name, { attempts: attempt, resultJson: json, startedAt: firstStartedAt ?? startedAt }),
+        this.stepWrite(seq, kind, name, {
+          attempts: attempt,
+          resultJson: json,
+          startedAt: firstStartedAt ?? startedAt,
+          ...this.auditFields(auditOf?.({ ok: true, attempts: attempt, result: JSON.parse(json) as unknown, error: null })),
+        }),
       ),
     );
     // hand back what a replay will see, not the live object (a primitive is the same either way)
     return (value !== null && typeof value === 'object' ? JSON.parse(json) : value) as T;
   }
 
-  /** Runs one attempt of a step function; with a timeout it gets an abort signal of its own. */
+  /** The audit entry of a record, redacted, as the `audit` field of its step write (nothing when there is none). */
+  private auditFields(entry: AuditDraft | null | undefined): { audit?: AuditInput } {
+    if (entry === null || entry === undefined) return {};
+    return {
+      audit: {
+        kind: entry.kind,
+        at: this.deps.clock.now(),
+        actor: this.run.subject,
+        runId: this.runId,
+        subject: entry.subject,
+        data: this.deps.redactor.redact(entry.data) as Record<string, unknown>,
+      },
+    };
+  }
+
+    /** Runs one attempt of a step function; with a timeout it gets an abort signal of its own. */
   private attempt<T>(
     name: string,
     seq: number,
@@ -277,7 +327,22 @@ export class RunContext implements WorkflowContext {
       mode: this.mode,
     });
     const attempts = { maxAttempts: action.budgets.maxAttempts ?? DEFAULT_RETRY.maxAttempts };
-    const plan = await this.checkpoint('act.plan', action.name, (step) => action.plan(parsed.data, phase(step)), attempts);
+    // each phase's record carries its audit entry, committed with it
+    const subject = `Resource::${JSON.stringify(resource)}`;
+    const about = { action: action.name, version: action.version, category: action.category, resource };
+    const audited =
+      (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>): AuditOf =>
+      (record) =>
+        record.ok
+          ? { kind: done, subject, data: { ...about, attempts: record.attempts, ...detail(record.result) } }
+          : { kind: failed, subject, data: { ...about, attempts: record.attempts, error: { code: record.error?.code, message: record.error?.message } } };
+    const plan = await this.checkpoint(
+      'act.plan',
+      action.name,
+      (step) => action.plan(parsed.data, phase(step)),
+      attempts,
+      audited('act.planned', 'act.plan_failed', (result) => ({ plan: result })),
+    );
     if (this.mode === 'plan') return { status: 'planned', action: action.name, resource, plan };
 
     // the kill switch: no apply starts while it is on, and one in flight stops when it turns on (its run pauses)
@@ -294,10 +359,14 @@ export class RunContext implements WorkflowContext {
     const unwatch = applyRecorded ? () => undefined : controls.watch((now) => now.killSwitch.on && this.abort.abort(stopped()));
     let outcome: O;
     try {
-      outcome = await this.checkpoint('act.apply', action.name, (step) => action.apply(plan, phase(step)), {
-        ...attempts,
-        ...(action.budgets.timeoutMs === undefined ? {} : { timeoutMs: action.budgets.timeoutMs }),
-      });
+      const applySeq = this.seq + 1;
+      outcome = await this.checkpoint(
+        'act.apply',
+        action.name,
+        (step) => action.apply(plan, phase(step)),
+        { ...attempts, ...(action.budgets.timeoutMs === undefined ? {} : { timeoutMs: action.budgets.timeoutMs }) },
+        audited('act.applied', 'act.apply_failed', (result) => ({ idempotencyKey: `${this.runId}:${applySeq}`, outcome: result })),
+      );
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
       throw new ActionFailedError(action.name, 'apply', error.message, { resource, rolledBack: false, error: serializeError(error) });
@@ -305,21 +374,30 @@ export class RunContext implements WorkflowContext {
       unwatch();
     }
     const verify = action.verify;
-    const undo = (): Promise<boolean> => this.undo(action, outcome, phase);
+    const undo = (): Promise<boolean> => this.undo(action, outcome, phase, resource);
     if (verify === undefined) {
       this.applied.push({ undo, action: action.name, resource });
       return { status: 'applied', action: action.name, resource, plan, outcome, verification: null };
     }
     let verification: Verification;
     try {
-      verification = await this.checkpoint('act.verify', action.name, (step) => verify(outcome, phase(step)), { maxAttempts: 1 });
+      verification = await this.checkpoint(
+        'act.verify',
+        action.name,
+        (step) => verify(outcome, phase(step)),
+        { maxAttempts: 1 },
+        audited('act.verified', 'act.verify_failed', (result) => ({
+          ok: result === true || (typeof result === 'object' && result !== null && (result as { ok?: unknown }).ok === true),
+          verification: result,
+        })),
+      );
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
-      const rolledBack = await this.undo(action, outcome, phase);
+      const rolledBack = await this.undo(action, outcome, phase, resource);
       throw new ActionFailedError(action.name, 'verify', error.message, { resource, rolledBack, error: serializeError(error) });
     }
     if (verification === false || (typeof verification === 'object' && verification.ok !== true)) {
-      const rolledBack = await this.undo(action, outcome, phase);
+      const rolledBack = await this.undo(action, outcome, phase, resource);
       throw new ActionFailedError(action.name, 'verify', 'verify reported that the apply did not do what it should', {
         resource,
         rolledBack,
@@ -359,13 +437,25 @@ export class RunContext implements WorkflowContext {
     action: ActionDefinition<I, P, O>,
     outcome: O,
     phase: (step: StepContext) => ActionContext,
+    resource: string,
   ): Promise<boolean> {
     const rollback = action.rollback;
     if (rollback === undefined) return false;
-    await this.checkpoint('act.rollback', action.name, async (step) => {
-      await rollback(outcome, phase(step));
-      return true;
-    });
+    const subject = `Resource::${JSON.stringify(resource)}`;
+    const about = { action: action.name, version: action.version, category: action.category, resource };
+    await this.checkpoint(
+      'act.rollback',
+      action.name,
+      async (step) => {
+        await rollback(outcome, phase(step));
+        return true;
+      },
+      {},
+      (record) =>
+        record.ok
+          ? { kind: 'act.rolled_back', subject, data: { ...about, attempts: record.attempts } }
+          : { kind: 'act.rollback_failed', subject, data: { ...about, attempts: record.attempts, error: { code: record.error?.code, message: record.error?.message } } },
+    );
     return true;
   }
 

@@ -5,6 +5,7 @@ import type { StewardConfig } from '../config/options.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/store.js';
 import type { ControlState } from './controls.js';
+import type { Redactor } from '../audit/redactor.js';
 
 /** The engine's injected dependencies. */
 export interface EngineDeps {
@@ -16,4 +17,6 @@ export interface EngineDeps {
   readonly workflows: ReadonlyMap<string, WorkflowDefinition>;
   /** The store-wide controls as last read (the kill switch). */
   readonly controls: ControlState;
+  /** Takes secrets out of what goes into the audit log. */
+  readonly redactor: Redactor;
 }

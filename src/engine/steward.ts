@@ -125,6 +125,7 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
     config,
     workflows: config.workflows,
     controls,
+    redactor: new Redactor(),
   };
   return new StewardInstance(deps, typeof config.store === 'string');
 }
@@ -137,7 +138,6 @@ class StewardInstance implements Steward {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly unsubscribe: () => void;
   private readonly controlsPoll: NodeJS.Timeout;
-  private readonly redactor = new Redactor();
   private closed = false;
 
   constructor(
@@ -194,7 +194,7 @@ class StewardInstance implements Steward {
       actor: by,
       runId: null,
       subject: null,
-      data: this.redactor.redact({ reason }) as Record<string, unknown>,
+      data: this.deps.redactor.redact({ reason }) as Record<string, unknown>,
     };
     const controls = await this.store.setKillSwitch(on, { by, reason, now }, audit);
     this.deps.controls.update(controls);

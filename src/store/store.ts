@@ -94,6 +94,8 @@ export interface StepWrite {
   wakeAt: number | null;
   startedAt: number;
   finishedAt: number | null;
+  /** An audit entry (already redacted) to append in the same transaction as the record: an act's phase. */
+  audit?: AuditInput;
 }
 
 /** How a run suspends: what it waits for and when a time alone wakes it. */

@@ -236,3 +236,35 @@ describe('saga: a run that fails after applying actions', () => {
     expect(calls).toEqual(['apply saga.first', 'apply saga.second', 'apply saga.third']);
   });
 });
+
+describe('the audit log of an act', () => {
+  it('records each phase in the transaction of its record, with the run’s subject, secrets redacted, chain intact', async () => {
+    const action = defineAction({
+      name: 'db.rotate',
+      category: 'write',
+      input: z.object({ db: z.string() }),
+      resource: (input) => `db:${input.db}`,
+      plan: (input) => ({ db: input.db, password: 'hunter2-new-password' }),
+      apply: (plan) => ({ rotated: plan.db }),
+      verify: () => true,
+    });
+    const wf = defineWorkflow({ name: 'ops.rotate', input: z.object({ db: z.string() }), run: async (ctx, input) => (await ctx.act(action, input)).status });
+    const steward = await useSteward({ workflows: [wf] });
+    steward.worker.start();
+    const handle = await steward.start('ops.rotate', { db: 'orders' }, { subject: 'User::"alice"' });
+    await handle.result({ timeoutMs: 15_000 });
+
+    const entries = await steward.store.readAudit({ after: 0, limit: 100 });
+
+    expect(entries.map((e) => [e.kind, e.actor, e.runId, e.subject])).toEqual([
+      ['act.planned', 'User::"alice"', handle.id, 'Resource::"db:orders"'],
+      ['act.applied', 'User::"alice"', handle.id, 'Resource::"db:orders"'],
+      ['act.verified', 'User::"alice"', handle.id, 'Resource::"db:orders"'],
+    ]);
+    expect(entries[1]!.data).toMatchObject({ action: 'db.rotate', idempotencyKey: `${handle.id}:2`, outcome: { rotated: 'orders' } });
+    expect(JSON.stringify(entries)).not.toContain('hunter2-new-password');
+    expect(entries[0]!.data).toMatchObject({ plan: { db: 'orders', password: '[redacted]' } });
+    const { verifyChain } = await import('../../src/audit/chain.js');
+    expect(verifyChain(entries)).toMatchObject({ ok: true, count: 3 });
+  });
+});

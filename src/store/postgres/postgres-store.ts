@@ -245,8 +245,9 @@ export class PostgresStore implements Store {
    * whole (not the connection failing), each write is made on its own, so that only the refused one fails.
    */
   private async writeLeases(items: LeaseWrite[]): Promise<Array<BatchResult<void>>> {
-    // a run ending rolled back changes status twice, which one statement cannot: it goes on its own
-    if (items.some((item) => item.outcome?.status === 'rolled_back')) return this.writeEach(items);
+    // a run ending rolled back changes status twice, which one statement cannot, and an act's record takes the audit
+    // chain's lock: such writes go on their own
+    if (items.some((item) => item.outcome?.status === 'rolled_back' || item.step?.audit !== undefined)) return this.writeEach(items);
     try {
       return await this.execute('statement', (db) => writeBatch(db, items));
     } catch (error) {
@@ -268,10 +269,13 @@ export class PostgresStore implements Store {
   }
 
   private writeLease({ lease, step, outcome, now }: LeaseWrite): Promise<void> {
-    if (outcome?.status === 'rolled_back') {
+    if (outcome?.status === 'rolled_back' || step?.audit !== undefined) {
       return this.execute('transaction', async (db) => {
-        if (step !== null) await recordStep(db, lease, step);
-        await finishRolledBack(db, lease, outcome, now);
+        if (step !== null && outcome !== null && outcome.status !== 'rolled_back') await recordStepAndFinish(db, lease, step, outcome, now);
+        else if (step !== null) await recordStep(db, lease, step);
+        if (outcome?.status === 'rolled_back') await finishRolledBack(db, lease, outcome, now);
+        else if (step === null && outcome !== null) await finishRun(db, lease, outcome, now);
+        if (step?.audit !== undefined) await appendAudit(db, [step.audit]);
       });
     }
     if (step !== null && outcome !== null) return this.execute('statement', (db) => recordStepAndFinish(db, lease, step, outcome, now));

@@ -317,6 +317,8 @@ export class SqliteOperations {
   }
 
   private upsertStep(runId: string, step: StepWrite): void {
+    // an act's audit entry is sealed (checked and hashed) before anything is written, so that it cannot fail after
+    const sealed = step.audit === undefined ? null : this.sealAudit([step.audit]);
     const changed = this.q.upsertStep.run(
       runId,
       step.seq,
@@ -331,6 +333,7 @@ export class SqliteOperations {
       step.finishedAt,
     ).changes;
     if (changed === 0) throw new StepAlreadyRecordedError(runId, step.seq);
+    if (sealed !== null) this.insertAudit(sealed);
     this.q.insertEvent.run(
       runId,
       `step.${step.status}`,
@@ -541,12 +544,21 @@ export class SqliteOperations {
    * database thread (and the write lock of BEGIN IMMEDIATE across processes) makes the head read here the head.
    */
   private appendAuditEntries(inputs: readonly AuditInput[]): AuditEntry[] {
+    const sealed = this.sealAudit(inputs);
+    this.insertAudit(sealed);
+    return sealed;
+  }
+
+  /** Checks and chains entries after the current head, writing nothing. */
+  private sealAudit(inputs: readonly AuditInput[]): AuditEntry[] {
     const head = (this.q.auditHead.get() as AuditHead | undefined) ?? EMPTY_HEAD;
-    const sealed = sealAuditEntries(head, inputs);
+    return sealAuditEntries(head, inputs);
+  }
+
+  private insertAudit(sealed: readonly AuditEntry[]): void {
     for (const e of sealed) {
       this.q.insertAudit.run(e.id, e.at, e.kind, e.actor, e.runId, e.subject, canonicalJson(e.data), e.prevHash, e.hash);
     }
-    return sealed;
   }
 
   readAudit(_notices: StoreNotice[], query: AuditQuery): AuditEntry[] {

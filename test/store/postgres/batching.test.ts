@@ -153,4 +153,20 @@ describe('PostgreSQL store: calls batched in one turn', () => {
     expect(new Set(ids).size).toBe(10);
     for (const result of results) expect(result.length).toBeLessThanOrEqual(3);
   });
+
+  it('a step record carrying an audit entry commits with it, beside plain records of the same turn', async () => {
+    const store = await freshStore();
+    for (let i = 0; i < 3; i += 1) await store.createRun(newRun());
+    const [a, b, c] = (await claim(store, 'worker-a', 3)).map((cl) => cl.lease) as [Lease, Lease, Lease];
+    const audit = { kind: 'act.applied', at: Date.now(), actor: 'User::"alice"', runId: b.runId, subject: 'Resource::"db:orders"', data: { action: 'db.rotate' } };
+
+    await Promise.all([store.recordStep(a, step(1, 'a')), store.recordStep(b, { ...step(1, 'b'), kind: 'act.apply', audit }), store.recordStep(c, step(1, 'c'))]);
+
+    expect((await store.listSteps(b.runId)).map((s) => s.result)).toEqual(['b']);
+    const entries = await store.readAudit({ after: 0, limit: 10 });
+    expect(entries.map((e) => [e.kind, e.runId, e.data])).toEqual([['act.applied', b.runId, { action: 'db.rotate' }]]);
+    // a refused record appends no entry
+    await Promise.allSettled([store.recordStep(b, { ...step(1, 'again'), kind: 'act.apply', audit })]);
+    expect(await store.readAudit({ after: 0, limit: 10 })).toHaveLength(1);
+  });
 });
