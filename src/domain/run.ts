@@ -47,7 +47,7 @@ export function isTerminal(status: RunStatus): boolean {
 export type RunMode = 'apply' | 'plan';
 
 /** What a waiting run waits for. */
-export type WaitKind = 'timer' | 'signal' | 'child' | 'retry';
+export type WaitKind = 'timer' | 'signal' | 'child' | 'retry' | 'lock';
 
 /** One execution of a workflow, as stored. */
 export interface RunRecord {

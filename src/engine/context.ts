@@ -7,6 +7,7 @@ import {
   ActionFailedError,
   ChildFailedError,
   KillSwitchError,
+  LeaseLostError,
   NonDeterminismError,
   StepFailedError,
   StepResultNotJsonError,
@@ -39,6 +40,9 @@ import type { ActionContext, ActionDefinition, ActResult, Verification } from '.
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
+
+/** A run waiting for a lock looks again after this long (up to twice it), should nobody wake it first. */
+const LOCK_RECHECK_MS = 500;
 
 /** What a checkpoint's record says, for its audit entry. */
 interface RecordSummary {
@@ -345,6 +349,53 @@ export class RunContext implements WorkflowContext {
     );
     if (this.mode === 'plan') return { status: 'planned', action: action.name, resource, plan };
 
+    // the resource's lock, held from apply to verify: a second run on the resource waits, holding no worker
+    const applySeqAhead = this.seq + 1;
+    const finished = this.history.get(action.verify === undefined ? applySeqAhead : applySeqAhead + 1)?.status === 'completed';
+    const locked = !finished && (await this.lockResource(resource));
+    try {
+      return await this.applyAndVerify(action, plan, resource, phase, attempts, audited);
+    } finally {
+      if (locked) this.unlockResource(resource);
+    }
+  }
+
+  /** Takes the resource's lock, or suspends the run until it is given back (or, as a backstop, a while later). */
+  private async lockResource(resource: string): Promise<true> {
+    // everything before must be durable: the lock is not a checkpoint, and a replay takes it again
+    await this.settle();
+    this.checkLive();
+    if (await this.store.acquireLock(this.lease, resource, this.deps.clock.now())) return true;
+    this.suspended = true;
+    const now = this.deps.clock.now();
+    await this.store.suspendRun(this.lease, {
+      kind: 'lock',
+      ref: resource,
+      runnableAt: now + LOCK_RECHECK_MS + Math.floor(this.deps.ids.random() * LOCK_RECHECK_MS),
+      now,
+      step: null,
+    });
+    throw new Suspended();
+  }
+
+  /** Gives the lock back with the run's next writes; a lease lost meanwhile gave it back already. */
+  private unlockResource(resource: string): void {
+    const release = this.store.releaseLock(this.lease, resource, this.deps.clock.now());
+    this.pipeline(
+      release.catch((error: unknown) => {
+        if (!(error instanceof LeaseLostError)) throw error;
+      }),
+    );
+  }
+
+  private async applyAndVerify<I, P, O>(
+    action: ActionDefinition<I, P, O>,
+    plan: P,
+    resource: string,
+    phase: (step: StepContext) => ActionContext,
+    attempts: { maxAttempts: number },
+    audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
+  ): Promise<ActResult<P, O>> {
     // the kill switch: no apply starts while it is on, and one in flight stops when it turns on (its run pauses)
     const controls = this.deps.controls;
     const stopped = (): KillSwitchError => {
@@ -642,6 +693,12 @@ class RunStore {
   }
   startChild(...args: Parameters<Store['startChild']>): ReturnType<Store['startChild']> {
     return this.watch(this.store.startChild(...args));
+  }
+  acquireLock(...args: Parameters<Store['acquireLock']>): ReturnType<Store['acquireLock']> {
+    return this.watch(this.store.acquireLock(...args));
+  }
+  releaseLock(...args: Parameters<Store['releaseLock']>): ReturnType<Store['releaseLock']> {
+    return this.watch(this.store.releaseLock(...args));
   }
 }
 

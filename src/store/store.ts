@@ -271,6 +271,14 @@ export interface Store {
   /** Audit entries with `id > after`, oldest first. */
   readAudit(query: AuditQuery): Promise<AuditEntry[]>;
 
+  /**
+   * Takes the lock on a resource for a run, under its lease: true when the run holds it now (it may hold it already).
+   * A lock whose holder is no longer running under the lease it took it with is free.
+   */
+  acquireLock(lease: Lease, resource: string, now: number): Promise<boolean>;
+  /** Gives the lock back and wakes the runs waiting for it. */
+  releaseLock(lease: Lease, resource: string, now: number): Promise<void>;
+
   getControls(): Promise<Controls>;
   /**
    * Turns the kill switch on or off, with its audit entry in the same transaction. Turning it off gives every

@@ -396,6 +396,34 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         expect(await store.getRun(id)).toMatchObject({ status: 'succeeded', output: 'done' });
       });
 
+      it('a resource lock: one holder at a time, waiters woken when it is given back, a dead holder’s lock free', async () => {
+        const a = await create();
+        const b = await create();
+        const [leaseA, leaseB] = (await claim('worker-a', T0, { limit: 2 })).map((c) => c.lease) as [Lease, Lease];
+        expect(leaseA.runId).toBe(a);
+
+        expect(await store.acquireLock(leaseA, 'db:orders', T0 + 1)).toBe(true);
+        expect(await store.acquireLock(leaseA, 'db:orders', T0 + 1)).toBe(true);
+        expect(await store.acquireLock(leaseB, 'db:orders', T0 + 2)).toBe(false);
+        expect(await store.acquireLock(leaseB, 'db:other', T0 + 2)).toBe(true);
+        await store.releaseLock(leaseB, 'db:other', T0 + 2);
+        await store.suspendRun(leaseB, { kind: 'lock', ref: 'db:orders', runnableAt: T0 + 60_000, now: T0 + 3, step: null });
+
+        await store.releaseLock(leaseA, 'db:orders', T0 + 4);
+        expect(await store.getRun(b)).toMatchObject({ status: 'waiting', waitKind: 'lock' });
+        const [again] = await claim('worker-b', T0 + 5);
+        expect(again?.run.id).toBe(b);
+        expect(await store.acquireLock(again!.lease, 'db:orders', T0 + 5)).toBe(true);
+
+        // the holder's lease expires: its lock is free for the next taker
+        const c = await create({ runnableAt: T0 + 5 });
+        const [leaseC] = (await claim('worker-c', T0 + 6)).map((cl) => cl.lease) as [Lease];
+        expect(leaseC.runId).toBe(c);
+        expect(await store.acquireLock(leaseC, 'db:orders', T0 + 7)).toBe(false);
+        expect(await store.acquireLock(leaseC, 'db:orders', T0 + 5 + LEASE_MS + 1)).toBe(true);
+        await rejectionOf(store.acquireLock({ ...leaseC, epoch: leaseC.epoch + 1 }, 'db:x', T0 + 8));
+      });
+
       it('the kill switch: a run paused while it is on waits, and goes back to its queue when it is turned off', async () => {
         expect((await store.getControls()).killSwitch.on).toBe(false);
         const id = await create();

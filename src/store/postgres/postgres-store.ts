@@ -53,6 +53,7 @@ import { RunWriteOrder } from './run-writes.js';
 import { resolvePostgresSettings, type PostgresSettings, type PostgresStoreOptions } from './settings.js';
 import { appendAudit, readAudit } from './queries/audit.js';
 import { getControls, pauseRun, setKillSwitch } from './queries/controls.js';
+import { acquireLock, releaseLock } from './queries/locks.js';
 import { claimRuns, claimUnlimited, type ClaimedRow } from './queries/claim-runs.js';
 import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
 import { createBatch } from './queries/create-batch.js';
@@ -474,6 +475,16 @@ export class PostgresStore implements Store {
     this.open();
     if (entries.length === 0) return [];
     return this.execute('transaction', (db) => appendAudit(db, entries));
+  }
+
+  async acquireLock(lease: Lease, resource: string, now: number): Promise<boolean> {
+    this.open();
+    return this.order.other(lease.runId, () => this.execute('statement', (db) => acquireLock(db, lease, resource, now)));
+  }
+
+  async releaseLock(lease: Lease, resource: string, now: number): Promise<void> {
+    this.open();
+    return this.order.other(lease.runId, () => this.execute('statement', (db) => releaseLock(db, lease, resource, now)));
   }
 
   async getControls(): Promise<Controls> {

@@ -62,6 +62,7 @@ export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<ke
   'readAudit',
   'getControls',
   'pauseRun',
+  'acquireLock',
   'createRun',
   'recordStep',
   'finishRun',
@@ -492,6 +493,21 @@ export class SqliteOperations {
     return { status: 'cancelled', alreadyEnded: false };
   }
 
+  // ---- resource locks
+
+  acquireLock(_notices: StoreNotice[], lease: Lease, resource: string, now: number): boolean {
+    this.fence(lease);
+    return this.q.acquireLock.run({ resource, run: lease.runId, epoch: lease.epoch, now }).changes > 0;
+  }
+
+  releaseLock(notices: StoreNotice[], lease: Lease, resource: string, now: number): void {
+    this.fence(lease);
+    this.q.releaseLock.run(resource, lease.runId);
+    for (const { queue } of this.q.wakeLockWaiters.all(now, now, resource) as Array<{ queue: string }>) {
+      notices.push({ type: 'runnable', queue, at: now, priority: null });
+    }
+  }
+
   // ---- controls
 
   getControls(_notices: StoreNotice[]): Controls {
@@ -682,6 +698,18 @@ function prepare(db: Database.Database) {
       'UPDATE schedules SET last_tick_at = ?, updated_at = ? WHERE name = ? AND (last_tick_at IS NULL OR last_tick_at < ?)',
     ),
     scheduleTick: db.prepare('SELECT last_tick_at FROM schedules WHERE name = ?'),
+    acquireLock: db.prepare(
+      `INSERT INTO resource_locks (resource, run_id, epoch, acquired_at) VALUES (@resource, @run, @epoch, @now)
+       ON CONFLICT (resource) DO UPDATE SET run_id = excluded.run_id, epoch = excluded.epoch, acquired_at = excluded.acquired_at
+       WHERE resource_locks.run_id = excluded.run_id
+          OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = resource_locks.run_id AND r.lease_epoch = resource_locks.epoch
+                         AND r.status = 'running' AND r.lease_expires_at > @now)`,
+    ),
+    releaseLock: db.prepare('DELETE FROM resource_locks WHERE resource = ? AND run_id = ?'),
+    wakeLockWaiters: db.prepare(
+      `UPDATE runs SET runnable_at = ?, updated_at = ? WHERE status = 'waiting' AND wait_kind = 'lock' AND wait_ref = ?
+       RETURNING queue`,
+    ),
     controls: db.prepare('SELECT kill_switch, kill_by, kill_reason, kill_at, autonomy FROM controls WHERE id = 1'),
     setKillSwitch: db.prepare('UPDATE controls SET kill_switch = ?, kill_by = ?, kill_reason = ?, kill_at = ?, updated_at = ? WHERE id = 1'),
     resumePaused: db.prepare(

@@ -307,6 +307,12 @@ export class SqliteStore implements Store {
     if (entries.length === 0) return Promise.resolve([]);
     return this.call('appendAudit', entries);
   }
+  acquireLock(lease: Lease, resource: string, now: number): Promise<boolean> {
+    return this.call('acquireLock', lease, resource, now);
+  }
+  releaseLock(lease: Lease, resource: string, now: number): Promise<void> {
+    return this.call('releaseLock', lease, resource, now);
+  }
   getControls(): Promise<Controls> {
     return this.call('getControls');
   }
