@@ -129,7 +129,7 @@ function measureInChild(record: (metric: Metric) => void): Promise<void> {
       if (code === 0) resolve();
       else {
         const first = err.split('\n').filter((line) => line.trim() && !line.startsWith('#')).slice(0, 2).join(' / ');
-        const fatal = err.includes('Fatal error') ? 'a fatal V8 error in the policy evaluator (docs/policy.md, Node 20)' : first;
+        const fatal = err.includes('Fatal error') ? `a fatal V8 error in the policy evaluator (docs/policy.md): ${first}` : first;
         reject(new Error(`the P1 process ended with ${signal ?? `code ${code}`}: ${fatal}`));
       }
     });

@@ -3,11 +3,21 @@
  * cache keyed by the whole canonical request and the policy-set version, and reloads that retire every cached decision.
  */
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { setFlagsFromString } from 'node:v8';
 import { formatIssues, PolicyError, ValidationError } from '../errors.js';
 import { requestKeyJson } from './canonical-json.js';
 import { DecisionCache } from './decision-cache.js';
 import { loadPolicySet, type LoadedPolicySet, type PolicySetOptions } from './loader.js';
 import { policyRequestSchema, type PolicyDecision, type PolicyRequest } from './request.js';
+
+/**
+ * V8 before Node 24 (seen on Node 20.20.2) can die with a fatal error in its deoptimiser when optimised code that
+ * inlined a call into WebAssembly is deoptimised while the evaluator runs: a process making tens of thousands of
+ * decisions crashed in most runs. Not inlining JS-to-WebAssembly calls avoids it (no crash in 16 runs) and costs a
+ * call wrapper per decision. The flag is read when code is optimised, so setting it here, before any decision, is
+ * enough.
+ */
+if (Number(process.versions.node.split('.')[0]) < 24) setFlagsFromString('--no-turbo-inline-js-wasm-calls');
 
 /** Decisions kept unless `cacheSize` says otherwise. */
 export const DEFAULT_DECISION_CACHE_SIZE = 10_000;
