@@ -242,6 +242,24 @@ class StewardInstance implements Steward {
       runnableAt,
       createdAt: now,
     };
+    // a run started on someone's behalf (a subject) or for a goal is a privileged decision: audited with its creation
+    if (newRun.subject !== null || newRun.goal !== null) {
+      newRun.audit = {
+        kind: 'run.started',
+        at: now,
+        actor: newRun.subject,
+        runId: newRun.id,
+        subject: null,
+        data: this.deps.redactor.redact({
+          workflow,
+          goal: newRun.goal,
+          mode: newRun.mode,
+          queue,
+          autonomy: newRun.autonomy,
+          idempotencyKey: newRun.idempotencyKey,
+        }) as Record<string, unknown>,
+      };
+    }
     // a run this process's worker has a slot for is claimed in the same transaction that creates it
     const offer = runnableAt <= now ? this.worker.offerEagerClaim(queue, workflow) : null;
     let created: CreateRunResult;

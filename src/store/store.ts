@@ -25,6 +25,8 @@ export interface NewRun {
   /** When the run may first be claimed. */
   runnableAt: number;
   createdAt: number;
+  /** An audit entry (already redacted) appended in the same transaction, only when the run is created (not found). */
+  audit?: AuditInput;
 }
 
 /** What became of a `createRun`. */

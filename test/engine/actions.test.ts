@@ -257,14 +257,31 @@ describe('the audit log of an act', () => {
     const entries = await steward.store.readAudit({ after: 0, limit: 100 });
 
     expect(entries.map((e) => [e.kind, e.actor, e.runId, e.subject])).toEqual([
+      ['run.started', 'User::"alice"', handle.id, null],
       ['act.planned', 'User::"alice"', handle.id, 'Resource::"db:orders"'],
       ['act.applied', 'User::"alice"', handle.id, 'Resource::"db:orders"'],
       ['act.verified', 'User::"alice"', handle.id, 'Resource::"db:orders"'],
     ]);
-    expect(entries[1]!.data).toMatchObject({ action: 'db.rotate', idempotencyKey: `${handle.id}:2`, outcome: { rotated: 'orders' } });
+    expect(entries[2]!.data).toMatchObject({ action: 'db.rotate', idempotencyKey: `${handle.id}:2`, outcome: { rotated: 'orders' } });
     expect(JSON.stringify(entries)).not.toContain('hunter2-new-password');
-    expect(entries[0]!.data).toMatchObject({ plan: { db: 'orders', password: '[redacted]' } });
+    expect(entries[1]!.data).toMatchObject({ plan: { db: 'orders', password: '[redacted]' } });
     const { verifyChain } = await import('../../src/audit/chain.js');
-    expect(verifyChain(entries)).toMatchObject({ ok: true, count: 3 });
+    expect(verifyChain(entries)).toMatchObject({ ok: true, count: 4 });
+  });
+});
+
+describe('the audit log of a run start', () => {
+  it('a run started for a subject or a goal is audited once with its creation; a repeat of its key is not', async () => {
+    const wf = defineWorkflow({ name: 'ops.noop', input: z.object({}), run: async () => 'ok' });
+    const steward = await useSteward({ workflows: [wf] });
+    const first = await steward.start('ops.noop', {}, { subject: 'Agent::"planner"', goal: 'tidy up', idempotencyKey: 'k-1' });
+    const again = await steward.start('ops.noop', {}, { subject: 'Agent::"planner"', goal: 'tidy up', idempotencyKey: 'k-1' });
+    await steward.start('ops.noop', {});
+
+    const entries = await steward.store.readAudit({ after: 0, limit: 10 });
+
+    expect(again.id).toBe(first.id);
+    expect(entries.map((e) => [e.kind, e.actor, e.runId])).toEqual([['run.started', 'Agent::"planner"', first.id]]);
+    expect(entries[0]!.data).toMatchObject({ workflow: 'ops.noop', mode: 'apply', queue: 'default', idempotencyKey: 'k-1' });
   });
 });

@@ -334,7 +334,8 @@ export class PostgresStore implements Store {
     this.open();
     this.knownQueues.add(run.queue);
     // most runs are created by a batch of this turn; one to claim at once, or one the batch left alone, on its own
-    if (eagerClaim === undefined && (await this.newRuns.add(run))) return this.createdRun(run);
+    // (a run with an audit entry takes the audit chain's lock, in a transaction of its own)
+    if (eagerClaim === undefined && run.audit === undefined && (await this.newRuns.add(run))) return this.createdRun(run);
     const created = await this.execute('transaction', (db) => createRun(db, run, eagerClaim));
     if (created.existing) return { run: toRun(created.existing), created: false };
     if (created.claimed && eagerClaim) {

@@ -161,6 +161,8 @@ export class SqliteOperations {
       const queue = this.q.queue.get(run.queue) as QueueRow | undefined;
       if (queue && queue.max_queued !== null && queue.queued >= queue.max_queued) throw new QueueFullError(run.queue, queue.max_queued);
     }
+    // the audit entry is sealed before anything is written (createRun may fail only before its first write)
+    const sealed = run.audit === undefined ? null : this.sealAudit([run.audit]);
     const deadline = runDeadline(run);
     this.q.insertRun.run(
       run.id,
@@ -182,6 +184,7 @@ export class SqliteOperations {
       run.createdAt,
       run.createdAt,
     );
+    if (sealed !== null) this.insertAudit(sealed);
     if (run.status === 'queued') notices.push({ type: 'runnable', queue: run.queue, at: run.runnableAt, priority: run.priority });
     notices.push({ type: 'events' });
     // the facade builds the new run's record from what it sent; only a found run crosses back whole

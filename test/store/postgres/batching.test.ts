@@ -169,4 +169,16 @@ describe('PostgreSQL store: calls batched in one turn', () => {
     await Promise.allSettled([store.recordStep(b, { ...step(1, 'again'), kind: 'act.apply', audit })]);
     expect(await store.readAudit({ after: 0, limit: 10 })).toHaveLength(1);
   });
+
+  it('new runs of one turn, one of them with an audit entry: all created, the entry appended once with its run', async () => {
+    const store = await freshStore();
+    const audited = newRun({ subject: 'User::"alice"', idempotencyKey: `key-${randomUUID()}` });
+    const audit = { kind: 'run.started', at: Date.now(), actor: 'User::"alice"', runId: audited.id, subject: null, data: { workflow: 'wf.test' } };
+    const results = await Promise.all([store.createRun(newRun()), store.createRun({ ...audited, audit }), store.createRun(newRun())]);
+    expect(results.every((r) => r.created)).toBe(true);
+    // the same key again finds the run and appends nothing
+    const again = await store.createRun({ ...audited, id: `run_${randomUUID()}`, audit });
+    expect(again).toMatchObject({ created: false, run: { id: audited.id } });
+    expect((await store.readAudit({ after: 0, limit: 10 })).map((e) => [e.kind, e.runId])).toEqual([['run.started', audited.id]]);
+  });
 });

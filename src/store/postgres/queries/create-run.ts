@@ -5,6 +5,7 @@
 import type { EagerClaim, NewRun } from '../../store.js';
 import type { Queryable } from '../connection.js';
 import type { RunRow } from '../rows.js';
+import { appendAudit } from './audit.js';
 import { insertRun } from './insert-run.js';
 
 /** What a create did. */
@@ -25,6 +26,7 @@ const CLAIM_NEW_RUN = `
 export async function createRun(db: Queryable, run: NewRun, eager: EagerClaim | undefined): Promise<CreatedRun> {
   const inserted = await insertRun(db, run, true);
   if (inserted.existing !== null) return { existing: inserted.existing, claimed: null };
+  if (run.audit !== undefined) await appendAudit(db, [run.audit]);
   if (!eager || run.status !== 'queued' || run.runnableAt > run.createdAt || inserted.concurrency !== null) {
     return { existing: null, claimed: null };
   }
