@@ -129,6 +129,9 @@ describe('a PostgreSQL store that loses its server', () => {
     const other = await open('terminated');
     const heard = listen(store);
     await store.createRun(newRun());
+    // the notice of that run must not stand in for the notice of the reconnection below
+    await waitUntil(() => heard.find((n) => n.type === 'runnable' && n.queue === 'default'), { what: 'the notice of the first run' });
+    heard.length = 0;
     const admin = adminPool(cluster.url);
     try {
       const killed = await admin.query<{ pid: number }>(
