@@ -7,6 +7,33 @@ export function runDeadline(run: NewRun): number | null {
   return run.timeoutMs === null ? null : run.createdAt + run.timeoutMs;
 }
 
+/**
+ * A new run's values in the column order both stores insert them: id, workflow, workflow_version, input, status,
+ * mode, autonomy, subject, goal, idempotency_key, queue, priority, parent_id, runnable_at, timeout_ms, deadline_at,
+ * created_at (which is also its first updated_at).
+ */
+export function runColumnValues(run: NewRun): unknown[] {
+  return [
+    run.id,
+    run.workflow,
+    run.workflowVersion,
+    run.inputJson,
+    run.status,
+    run.mode,
+    run.autonomy,
+    run.subject,
+    run.goal,
+    run.idempotencyKey,
+    run.queue,
+    run.priority,
+    run.parentId,
+    run.status === 'queued' ? run.runnableAt : null,
+    run.timeoutMs,
+    runDeadline(run),
+    run.createdAt,
+  ];
+}
+
 /** The record of a run just inserted, built without reading it back. */
 export function newRunRecord(run: NewRun): RunRecord {
   const deadline = runDeadline(run);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RUN_STATUSES, RUN_TRANSITIONS, type Lease, type RunStatus, type Store } from '../../src/index.js';
 import type { NewRun, StepWrite } from '../../src/store/store.js';
+import { newRunOf } from '../helpers/new-run.js';
 import { rejectionOf } from '../helpers/wait.js';
 import { verifyChain, GENESIS_HASH } from '../../src/audit/chain.js';
 import type { AuditInput } from '../../src/store/store.js';
@@ -52,25 +53,7 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
     });
 
     function newRun(fields: Partial<NewRun> = {}): NewRun {
-      return {
-        id: `run_${randomUUID()}`,
-        workflow: 'wf.test',
-        workflowVersion: '1',
-        inputJson: '{}',
-        status: 'queued',
-        mode: 'apply',
-        autonomy: null,
-        subject: null,
-        goal: null,
-        idempotencyKey: null,
-        queue: 'default',
-        priority: 0,
-        parentId: null,
-        timeoutMs: null,
-        runnableAt: T0,
-        createdAt: T0,
-        ...fields,
-      };
+      return newRunOf(fields, T0);
     }
 
     async function create(fields: Partial<NewRun> = {}): Promise<string> {

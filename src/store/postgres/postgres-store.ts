@@ -48,7 +48,7 @@ import { NotificationListener } from './listener.js';
 import { migrate } from './migrate.js';
 import { NoticeGate } from './notice-gate.js';
 import { channelOf } from './notices.js';
-import { toRun, toStep, type RunRow, type StepRow } from './rows.js';
+import { toRun, toStep, type RunRow, type StepRow } from '../rows.js';
 import { RunWriteOrder } from './run-writes.js';
 import { resolvePostgresSettings, type PostgresSettings, type PostgresStoreOptions } from './settings.js';
 import { appendAudit, readAudit } from './queries/audit.js';

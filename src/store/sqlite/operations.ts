@@ -13,7 +13,6 @@ import {
   StewardError,
   StoreCorruptError,
   StoreUnavailableError,
-  ValidationError,
   type SerializedError,
 } from '../../errors.js';
 import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type RunStatus, type StepRecord } from '../../domain/run.js';
@@ -40,11 +39,13 @@ import type {
   StoreNotice,
   Suspension,
 } from '../store.js';
-import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from './rows.js';
-import { newRunRecord, runDeadline } from '../new-run.js';
+import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from '../rows.js';
+import { newRunRecord, runColumnValues } from '../new-run.js';
 import { toControls, type ControlsRow } from '../controls-row.js';
 import { canonicalJson, EMPTY_HEAD, sealAuditEntries, type AuditHead } from '../audit-chain.js';
 import { toAuditEntry, type AuditRow } from '../audit-rows.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { stepEvent } from '../step-event.js';
 
 /**
  * Operations that only read, or can only fail before their first write (their checks come first, and each later
@@ -94,20 +95,6 @@ interface QueueRow {
   max_queued: number | null;
   queued: number;
   running: number;
-}
-
-/** Encodes a listing cursor (the last row's seq). */
-function encodeCursor(seq: number): string {
-  return Buffer.from(`s:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const seq = text.startsWith('s:') ? Number(text.slice(2)) : NaN;
-  if (!Number.isSafeInteger(seq)) {
-    throw new ValidationError(`cursor "${cursor}" is not one this store issued: pass the nextCursor of a previous page`);
-  }
-  return seq;
 }
 
 /**
@@ -163,27 +150,7 @@ export class SqliteOperations {
     }
     // the audit entry is sealed before anything is written (createRun may fail only before its first write)
     const sealed = run.audit === undefined ? null : this.sealAudit([run.audit]);
-    const deadline = runDeadline(run);
-    this.q.insertRun.run(
-      run.id,
-      run.workflow,
-      run.workflowVersion,
-      run.inputJson,
-      run.status,
-      run.mode,
-      run.autonomy,
-      run.subject,
-      run.goal,
-      run.idempotencyKey,
-      run.queue,
-      run.priority,
-      run.parentId,
-      run.status === 'queued' ? run.runnableAt : null,
-      run.timeoutMs,
-      deadline,
-      run.createdAt,
-      run.createdAt,
-    );
+    this.q.insertRun.run(...runColumnValues(run), run.createdAt);
     if (sealed !== null) this.insertAudit(sealed);
     if (run.status === 'queued') notices.push({ type: 'runnable', queue: run.queue, at: run.runnableAt, priority: run.priority });
     notices.push({ type: 'events' });
@@ -338,12 +305,7 @@ export class SqliteOperations {
     ).changes;
     if (changed === 0) throw new StepAlreadyRecordedError(runId, step.seq);
     if (sealed !== null) this.insertAudit(sealed);
-    this.q.insertEvent.run(
-      runId,
-      `step.${step.status}`,
-      JSON.stringify({ seq: step.seq, kind: step.kind, name: step.name, attempts: step.attempts }),
-      step.finishedAt ?? step.startedAt,
-    );
+    this.q.insertEvent.run(runId, ...stepEvent(step));
   }
 
   recordStep(notices: StoreNotice[], lease: Lease, step: StepWrite): void {

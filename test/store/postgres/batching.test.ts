@@ -10,6 +10,7 @@ import { LeaseLostError, openStore, StepAlreadyRecordedError, type Lease, type S
 import type { ClaimedRun, NewRun, StepWrite } from '../../../src/store/store.js';
 import { adminPool, testPostgresUrl, uniqueSchema, withSchema } from '../../helpers/postgres.js';
 import { silentLogger } from '../../helpers/steward.js';
+import { newRunOf } from '../../helpers/new-run.js';
 
 const url = testPostgresUrl();
 const LEASE_MS = 30_000;
@@ -33,28 +34,7 @@ async function freshStore(): Promise<Store> {
   return store;
 }
 
-function newRun(fields: Partial<NewRun> = {}): NewRun {
-  const now = Date.now();
-  return {
-    id: `run_${randomUUID()}`,
-    workflow: 'wf.test',
-    workflowVersion: '1',
-    inputJson: '{}',
-    status: 'queued',
-    mode: 'apply',
-    autonomy: null,
-    subject: null,
-    goal: null,
-    idempotencyKey: null,
-    queue: 'default',
-    priority: 0,
-    parentId: null,
-    timeoutMs: null,
-    runnableAt: now,
-    createdAt: now,
-    ...fields,
-  };
-}
+const newRun = newRunOf;
 
 function step(seq: number, result: unknown): StepWrite {
   const now = Date.now();

@@ -3,7 +3,6 @@
  * away and work again when it is back; the listening connection reconnects by itself, so notices resume; the outage
  * is logged once and the recovery once. These tests stop and start a cluster of their own.
  */
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { startThrowawayCluster, type ThrowawayCluster } from '../../helpers/post
 import { adminPool, withSchema } from '../../helpers/postgres.js';
 import { silentLogger } from '../../helpers/steward.js';
 import { rejectionOf, waitUntil } from '../../helpers/wait.js';
+import { newRunOf } from '../../helpers/new-run.js';
 
 let cluster: ThrowawayCluster;
 let opened: Store[] = [];
@@ -64,25 +64,7 @@ async function open(schema: string, logger: pino.Logger = silentLogger): Promise
 }
 
 function newRun(queue = 'default'): NewRun {
-  const now = Date.now();
-  return {
-    id: `run_${randomUUID()}`,
-    workflow: 'wf.test',
-    workflowVersion: '1',
-    inputJson: '{}',
-    status: 'queued',
-    mode: 'apply',
-    autonomy: null,
-    subject: null,
-    goal: null,
-    idempotencyKey: null,
-    queue,
-    priority: 0,
-    parentId: null,
-    timeoutMs: null,
-    runnableAt: now,
-    createdAt: now,
-  };
+  return newRunOf({ queue });
 }
 
 function listen(store: Store): StoreNotice[] {

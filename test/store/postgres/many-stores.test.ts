@@ -2,13 +2,13 @@
  * Several PostgreSQL stores on one schema, as workers in several processes have: what one commits, the others hear
  * (LISTEN/NOTIFY); claims never hand one run to two stores; a queue's concurrency holds across all of them.
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Lease, type Store, type StoreNotice } from '../../../src/index.js';
-import type { ClaimedRun, NewRun } from '../../../src/store/store.js';
+import type { ClaimedRun } from '../../../src/store/store.js';
 import { adminPool, testPostgresUrl, uniqueSchema, withSchema } from '../../helpers/postgres.js';
 import { silentLogger } from '../../helpers/steward.js';
 import { waitUntil } from '../../helpers/wait.js';
+import { newRunOf } from '../../helpers/new-run.js';
 
 const url = testPostgresUrl();
 const LEASE_MS = 30_000;
@@ -34,28 +34,7 @@ async function storesOnOneSchema(count: number): Promise<Store[]> {
   return [first, ...rest];
 }
 
-function newRun(fields: Partial<NewRun> = {}): NewRun {
-  const now = Date.now();
-  return {
-    id: `run_${randomUUID()}`,
-    workflow: 'wf.test',
-    workflowVersion: '1',
-    inputJson: '{}',
-    status: 'queued',
-    mode: 'apply',
-    autonomy: null,
-    subject: null,
-    goal: null,
-    idempotencyKey: null,
-    queue: 'default',
-    priority: 0,
-    parentId: null,
-    timeoutMs: null,
-    runnableAt: now,
-    createdAt: now,
-    ...fields,
-  };
-}
+const newRun = newRunOf;
 
 function claim(store: Store, owner: string, queue: string, limit: number): Promise<ClaimedRun[]> {
   return store.claimRuns({ owner, queues: [queue], workflows: ['wf.test'], limit, leaseMs: LEASE_MS, now: Date.now() });

@@ -4,6 +4,7 @@ import { openStore, type Store } from '../../../src/index.js';
 import { adminPool, testPostgresUrl, uniqueSchema, withSchema } from '../../helpers/postgres.js';
 import { silentLogger } from '../../helpers/steward.js';
 import { rejectionOf } from '../../helpers/wait.js';
+import { newRunOf } from '../../helpers/new-run.js';
 
 const url = testPostgresUrl();
 const admin = adminPool(url);
@@ -81,24 +82,7 @@ describe('PostgreSQL migrations', () => {
   it('the store opens an existing schema again without migrating it twice, and keeps its runs', async () => {
     const schema = freshSchema();
     const first = await open(schema);
-    const { run } = await first.createRun({
-      id: 'run_kept',
-      workflow: 'wf',
-      workflowVersion: '1',
-      inputJson: '{}',
-      status: 'queued',
-      mode: 'apply',
-      autonomy: null,
-      subject: null,
-      goal: null,
-      idempotencyKey: null,
-      queue: 'default',
-      priority: 0,
-      parentId: null,
-      timeoutMs: null,
-      runnableAt: 1,
-      createdAt: 1,
-    });
+    const { run } = await first.createRun(newRunOf({ id: 'run_kept', workflow: 'wf' }, 1));
     await first.close();
 
     const second = await open(schema);

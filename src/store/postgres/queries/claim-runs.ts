@@ -6,7 +6,7 @@
  */
 import type { ClaimRequest } from '../../store.js';
 import type { Queryable } from '../connection.js';
-import type { RunRow, StepRow } from '../rows.js';
+import type { RunRow, StepRow } from '../../rows.js';
 
 /** A claimed run's row and its steps (none for a first claim). */
 export interface ClaimedRow {

@@ -5,7 +5,7 @@
  * lock.
  */
 import type { NewRun } from '../../store.js';
-import { runDeadline } from '../../new-run.js';
+import { runColumnValues } from '../../new-run.js';
 import type { Queryable } from '../connection.js';
 
 const CREATE_BATCH = `
@@ -32,26 +32,7 @@ const CREATE_BATCH = `
 export async function createBatch(db: Queryable, runs: readonly NewRun[]): Promise<boolean[]> {
   const columns: unknown[][] = Array.from({ length: 18 }, () => new Array<unknown>(runs.length));
   runs.forEach((run, i) => {
-    const values = [
-      i,
-      run.id,
-      run.workflow,
-      run.workflowVersion,
-      run.inputJson,
-      run.status,
-      run.mode,
-      run.autonomy,
-      run.subject,
-      run.goal,
-      run.idempotencyKey,
-      run.queue,
-      run.priority,
-      run.parentId,
-      run.status === 'queued' ? run.runnableAt : null,
-      run.timeoutMs,
-      runDeadline(run),
-      run.createdAt,
-    ];
+    const values = [i, ...runColumnValues(run)];
     values.forEach((value, c) => (columns[c]![i] = value));
   });
   const result = await db.query<{ ord: number; inserted: boolean }>(CREATE_BATCH, columns);

@@ -4,7 +4,7 @@
  */
 import type { EagerClaim, NewRun } from '../../store.js';
 import type { Queryable } from '../connection.js';
-import type { RunRow } from '../rows.js';
+import type { RunRow } from '../../rows.js';
 import { appendAudit } from './audit.js';
 import { insertRun } from './insert-run.js';
 

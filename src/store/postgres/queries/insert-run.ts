@@ -5,9 +5,9 @@
  */
 import { QueueFullError } from '../../../errors.js';
 import type { NewRun } from '../../store.js';
-import { runDeadline } from '../../new-run.js';
+import { runColumnValues } from '../../new-run.js';
 import type { Queryable } from '../connection.js';
-import type { RunRow } from '../rows.js';
+import type { RunRow } from '../../rows.js';
 
 /** What an insert did: the existing run when the key found one. */
 export interface InsertedRun {
@@ -40,26 +40,7 @@ const LOCK_QUEUE = 'SELECT max_queued FROM queues WHERE name = $1 FOR UPDATE';
 const COUNT_QUEUED = `SELECT count(*)::int AS queued FROM runs WHERE queue = $1 AND status = 'queued'`;
 
 function insertValues(run: NewRun, enforceMaxQueued: boolean): unknown[] {
-  return [
-    run.id,
-    run.workflow,
-    run.workflowVersion,
-    run.inputJson,
-    run.status,
-    run.mode,
-    run.autonomy,
-    run.subject,
-    run.goal,
-    run.idempotencyKey,
-    run.queue,
-    run.priority,
-    run.parentId,
-    run.status === 'queued' ? run.runnableAt : null,
-    run.timeoutMs,
-    runDeadline(run),
-    run.createdAt,
-    enforceMaxQueued,
-  ];
+  return [...runColumnValues(run), enforceMaxQueued];
 }
 
 /** Inserts a run, or finds the run its idempotency key names. Call inside a transaction. */

@@ -1,9 +1,9 @@
 /** The store's reads: a run, a page of runs, a run's steps, events by cursor, and when a run next becomes claimable. */
-import { ValidationError } from '../../../errors.js';
 import type { EventRecord, RunRecord, StepRecord } from '../../../domain/run.js';
 import type { EventQuery, RunFilter, RunPage } from '../../store.js';
 import type { Queryable } from '../connection.js';
-import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from '../rows.js';
+import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from '../../rows.js';
+import { decodeCursor, encodeCursor } from '../../cursor.js';
 
 const RUN_BY_ID = 'SELECT * FROM runs WHERE id = $1';
 
@@ -27,20 +27,6 @@ const NEXT_RUNNABLE = `
     (SELECT min(lease_expires_at) FROM runs WHERE status = 'running'),
     (SELECT min(runnable_at) FROM runs WHERE queue = ANY($1::text[]) AND runnable_at IS NOT NULL)
   ) AS next`;
-
-/** Encodes a listing cursor (the last row's seq); the same form as the SQLite store's. */
-function encodeCursor(seq: number): string {
-  return Buffer.from(`s:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const seq = text.startsWith('s:') ? Number(text.slice(2)) : NaN;
-  if (!Number.isSafeInteger(seq)) {
-    throw new ValidationError(`cursor "${cursor}" is not one this store issued: pass the nextCursor of a previous page`);
-  }
-  return seq;
-}
 
 /** A run, or null. */
 export async function getRun(db: Queryable, id: string): Promise<RunRecord | null> {

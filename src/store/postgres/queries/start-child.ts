@@ -7,7 +7,7 @@ import { TERMINAL_STATUSES, type Lease, type RunRecord } from '../../../domain/r
 import type { NewRun, StepWrite } from '../../store.js';
 import { newRunRecord } from '../../new-run.js';
 import type { Queryable } from '../connection.js';
-import { toRun } from '../rows.js';
+import { toRun } from '../../rows.js';
 import { fence } from './fence.js';
 import { insertRun } from './insert-run.js';
 import { suspendFenced } from './suspend-run.js';

@@ -3,6 +3,7 @@
  * overwritten by the same step; a completed or failed one never), and the event that goes with it.
  */
 import type { StepWrite } from '../../store.js';
+import { stepEvent } from '../../step-event.js';
 
 /**
  * The upsert's clauses after `INSERT INTO steps (…) <source>`: a step already completed or failed, or recorded
@@ -34,9 +35,7 @@ export function stepValues(step: StepWrite): unknown[] {
     step.wakeAt,
     step.startedAt,
     step.finishedAt,
-    `step.${step.status}`,
-    JSON.stringify({ seq: step.seq, kind: step.kind, name: step.name, attempts: step.attempts }),
-    step.finishedAt ?? step.startedAt,
+    ...stepEvent(step),
   ];
 }
 

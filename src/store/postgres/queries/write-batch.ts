@@ -10,6 +10,7 @@ import type { RunOutcome, StepWrite } from '../../store.js';
 import type { BatchResult } from '../batcher.js';
 import type { Queryable } from '../connection.js';
 import { STEP_CONFLICT } from './step-values.js';
+import { stepEvent } from '../../step-event.js';
 
 /** One lease write: a step record, a run's end, or both. */
 export interface LeaseWrite {
@@ -84,9 +85,7 @@ export async function writeBatch(db: Queryable, items: readonly LeaseWrite[]): P
       step?.wakeAt ?? null,
       step?.startedAt ?? null,
       step?.finishedAt ?? null,
-      step ? `step.${step.status}` : null,
-      step ? JSON.stringify({ seq: step.seq, kind: step.kind, name: step.name, attempts: step.attempts }) : null,
-      step ? (step.finishedAt ?? step.startedAt) : null,
+      ...(step ? stepEvent(step) : [null, null, null]),
       outcome?.status ?? null,
       outcome?.status === 'succeeded' ? outcome.outputJson : null,
       outcome && outcome.status !== 'succeeded' && outcome.error !== null ? JSON.stringify(outcome.error) : null,

@@ -1,7 +1,11 @@
-/** Row shapes of the SQLite tables and their mapping to domain records. */
-import type { SerializedError } from '../../errors.js';
-import type { EventRecord, RunMode, RunRecord, RunStatus, StepKind, StepRecord, StepStatus, WaitKind } from '../../domain/run.js';
-import { decodeJson } from '../../domain/json.js';
+/**
+ * Row shapes of the tables, the same in both stores, and their mapping to domain records. SQLite has 0/1 for a
+ * boolean; PostgreSQL's bigint columns arrive as numbers (see the type parser in postgres/connection.ts), so records
+ * read back the same from either store.
+ */
+import type { SerializedError } from '../errors.js';
+import type { EventRecord, RunMode, RunRecord, RunStatus, StepKind, StepRecord, StepStatus, WaitKind } from '../domain/run.js';
+import { decodeJson } from '../domain/json.js';
 
 /** A `runs` row. */
 export interface RunRow {
@@ -26,7 +30,7 @@ export interface RunRow {
   runnable_at: number | null;
   timeout_ms: number | null;
   deadline_at: number | null;
-  cancel_requested: number;
+  cancel_requested: number | boolean;
   lease_owner: string | null;
   lease_epoch: number;
   lease_expires_at: number | null;
@@ -88,7 +92,7 @@ export function toRun(row: RunRow): RunRecord {
     runnableAt: row.runnable_at,
     timeoutMs: row.timeout_ms,
     deadlineAt: row.deadline_at,
-    cancelRequested: row.cancel_requested === 1,
+    cancelRequested: row.cancel_requested === 1 || row.cancel_requested === true,
     leaseOwner: row.lease_owner,
     leaseEpoch: row.lease_epoch,
     leaseExpiresAt: row.lease_expires_at,
