@@ -47,7 +47,7 @@ export function isTerminal(status: RunStatus): boolean {
 export type RunMode = 'apply' | 'plan';
 
 /** What a waiting run waits for. */
-export type WaitKind = 'timer' | 'signal' | 'child' | 'retry' | 'lock';
+export type WaitKind = 'timer' | 'signal' | 'child' | 'retry' | 'lock' | 'approval';
 
 /** One execution of a workflow, as stored. */
 export interface RunRecord {
@@ -95,6 +95,7 @@ export type StepKind =
   | 'random'
   /** The phases of `ctx.act`, each checkpointed on its own. */
   | 'act.plan'
+  | 'act.approval'
   | 'act.apply'
   | 'act.verify'
   | 'act.rollback';

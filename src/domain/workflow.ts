@@ -60,6 +60,13 @@ export interface WorkflowContext {
    * crash between two phases resumes at the next one and never applies again under a new key.
    */
   act<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>>;
+  /**
+   * Runs branches side by side and answers their results in order; a failed branch fails the whole after the others
+   * have settled. Each branch has its own block of 64 sequence numbers, so replays are exact whatever the
+   * interleaving; a branch may call `step`, `act`, `sleep`, `now`, `uuid` and `random` (not `waitFor`, `child` or
+   * `parallel`). When branches must wait, the run suspends once all have settled.
+   */
+  parallel<T>(branches: ReadonlyArray<(ctx: WorkflowContext) => Promise<T> | T>): Promise<T[]>;
   /** The time, recorded so that replays see the same value. */
   now(): Promise<number>;
   /** A random UUID, recorded. */

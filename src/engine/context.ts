@@ -35,11 +35,22 @@ import type {
   WorkflowDefinition,
   WorkflowLogger,
 } from '../domain/workflow.js';
-import type { AuditInput, StepWrite, Store } from '../store/store.js';
+import type { AuditInput, StepWrite, Store, Suspension } from '../store/store.js';
 import type { ActionContext, ActionDefinition, ActResult, Verification } from '../domain/action.js';
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
+
+/** Sequence numbers each branch of `ctx.parallel` may use. */
+export const PARALLEL_SLOTS = 64;
+
+/** Which wait of a parallel section the run is filed under: those an event wakes come first. */
+const WAKE_RANK: Record<Suspension['kind'], number> = { approval: 0, lock: 1, child: 2, signal: 3, timer: 4, retry: 5 };
+
+/** What the branches of one `ctx.parallel` share: the suspensions they asked for. */
+interface ParallelSection {
+  wishes: Suspension[];
+}
 
 /** A run waiting for a lock looks again after this long (up to twice it), should nobody wake it first. */
 const LOCK_RECHECK_MS = 500;
@@ -74,15 +85,18 @@ export class RunContext implements WorkflowContext {
   readonly mode: RunRecord['mode'];
   readonly claims: number;
   readonly log: WorkflowLogger;
-  private seq = 0;
+  /** Where the next sequence number comes from; each branch of `ctx.parallel` has its own. */
+  private readonly cursor: { seq: number; limit: number } = { seq: 0, limit: Number.POSITIVE_INFINITY };
+  /** The parallel section this context is a branch of, or null for the run's own context. */
+  private readonly section: ParallelSection | null = null;
+  /** What every branch of this execution shares. */
+  private readonly shared: { pending: Array<Promise<void>>; suspended: boolean } = { pending: [], suspended: false };
   private readonly history: Map<number, StepRecord>;
   private readonly maxRecordedSeq: number;
-  private pending: Array<Promise<void>> = [];
   /** The store calls of this run, watched for the store failing. */
   private readonly store: RunStore;
   /** The acts this execution applied (or replayed as applied) and did not undo, in order: what a saga rolls back. */
   private readonly applied: Array<{ undo: () => Promise<boolean>; action: string; resource: string }> = [];
-  private suspended = false;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -111,23 +125,23 @@ export class RunContext implements WorkflowContext {
 
   /** The highest sequence number this execution reached. */
   get lastSeq(): number {
-    return this.seq;
+    return this.cursor.seq;
   }
 
   /** Whether the recorded history goes further than this execution did. */
   get historyAhead(): number | null {
-    return this.maxRecordedSeq > this.seq ? this.maxRecordedSeq : null;
+    return this.maxRecordedSeq > this.cursor.seq ? this.maxRecordedSeq : null;
   }
 
   get isSuspended(): boolean {
-    return this.suspended;
+    return this.shared.suspended;
   }
 
   /** Waits for every pipelined write; the first failure is thrown. */
   async settle(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
+    while (this.shared.pending.length > 0) {
+      const batch = this.shared.pending;
+      this.shared.pending = [];
       await Promise.all(batch);
     }
   }
@@ -135,18 +149,23 @@ export class RunContext implements WorkflowContext {
   private pipeline(write: Promise<void>): void {
     // keep the rejection observed here; settle() rethrows it
     write.catch(() => undefined);
-    this.pending.push(write);
+    this.shared.pending.push(write);
   }
 
   private checkLive(): void {
-    if (this.suspended) throw new Suspended();
+    if (this.shared.suspended) throw new Suspended();
     if (this.abort.aborted) throw this.abort.reason;
   }
 
   /** Takes the next sequence number and the history's record for it, checking that replay calls the same step. */
   private next(kind: StepKind, name: string): { seq: number; record: StepRecord | undefined } {
     this.checkLive();
-    const seq = ++this.seq;
+    if (this.cursor.seq >= this.cursor.limit) {
+      throw new ValidationError(
+        `a branch of ctx.parallel made more than ${PARALLEL_SLOTS} checkpointed calls (at ${kind} "${name}"): split the work into more branches or into child runs`,
+      );
+    }
+    const seq = ++this.cursor.seq;
     const record = this.history.get(seq);
     if (record && (record.kind !== kind || record.name !== name)) {
       throw new NonDeterminismError(this.runId, seq, `${record.kind} "${record.name}"`, `${kind} "${name}"`);
@@ -220,8 +239,7 @@ export class RunContext implements WorkflowContext {
         const now = this.deps.clock.now();
         const notBefore = now + backoffDelay(policy, attempt, this.deps.ids.random);
         this.log.warn('step attempt failed; retrying', { step: name, seq, attempt, maxAttempts, notBefore, error: serialized.message });
-        this.suspended = true;
-        await this.store.suspendRun(this.lease, {
+        return this.suspend({
           kind: 'retry',
           ref: String(seq),
           runnableAt: notBefore,
@@ -235,7 +253,6 @@ export class RunContext implements WorkflowContext {
             finishedAt: null,
           }),
         });
-        throw new Suspended();
       }
       this.pipeline(
         this.store.recordStep(
@@ -350,7 +367,7 @@ export class RunContext implements WorkflowContext {
     if (this.mode === 'plan') return { status: 'planned', action: action.name, resource, plan };
 
     // the resource's lock, held from apply to verify: a second run on the resource waits, holding no worker
-    const applySeqAhead = this.seq + 1;
+    const applySeqAhead = this.cursor.seq + 1;
     const finished = this.history.get(action.verify === undefined ? applySeqAhead : applySeqAhead + 1)?.status === 'completed';
     const locked = !finished && (await this.lockResource(resource));
     try {
@@ -366,16 +383,14 @@ export class RunContext implements WorkflowContext {
     await this.settle();
     this.checkLive();
     if (await this.store.acquireLock(this.lease, resource, this.deps.clock.now())) return true;
-    this.suspended = true;
     const now = this.deps.clock.now();
-    await this.store.suspendRun(this.lease, {
+    return this.suspend({
       kind: 'lock',
       ref: resource,
       runnableAt: now + LOCK_RECHECK_MS + Math.floor(this.deps.ids.random() * LOCK_RECHECK_MS),
       now,
       step: null,
     });
-    throw new Suspended();
   }
 
   /** Gives the lock back with the run's next writes; a lease lost meanwhile gave it back already. */
@@ -402,7 +417,7 @@ export class RunContext implements WorkflowContext {
       const { by, reason } = controls.value.killSwitch;
       return new KillSwitchError(action.name, by, reason);
     };
-    const applyRecorded = this.history.get(this.seq + 1)?.status === 'completed';
+    const applyRecorded = this.history.get(this.cursor.seq + 1)?.status === 'completed';
     if (!applyRecorded && controls.killSwitchOn) {
       this.abort.abort(stopped());
       throw this.abort.reason;
@@ -410,7 +425,7 @@ export class RunContext implements WorkflowContext {
     const unwatch = applyRecorded ? () => undefined : controls.watch((now) => now.killSwitch.on && this.abort.abort(stopped()));
     let outcome: O;
     try {
-      const applySeq = this.seq + 1;
+      const applySeq = this.cursor.seq + 1;
       outcome = await this.checkpoint(
         'act.apply',
         action.name,
@@ -510,6 +525,66 @@ export class RunContext implements WorkflowContext {
     return true;
   }
 
+  /**
+   * Suspends the run: it holds no worker until the suspension's wake-up. Inside a branch of `ctx.parallel` the wish
+   * is handed to the section, which suspends once every branch has settled.
+   */
+  private async suspend(suspension: Suspension): Promise<never> {
+    if (this.section !== null) {
+      this.section.wishes.push(suspension);
+      throw new Suspended();
+    }
+    this.shared.suspended = true;
+    await this.store.suspendRun(this.lease, suspension);
+    throw new Suspended();
+  }
+
+  private refuseInBranch(call: string): void {
+    if (this.section !== null) {
+      throw new ValidationError(`ctx.${call} cannot run inside a branch of ctx.parallel: call it before or after the parallel section`);
+    }
+  }
+
+  /**
+   * Runs branches side by side. Each branch gets a block of 64 sequence numbers (PARALLEL_SLOTS) of its own, so a
+   * replay gives every call of a branch the number it had, whatever order the branches' calls interleave in. When
+   * branches must wait (an approval, a lock, a retry, a timer), the run suspends once all branches have settled,
+   * and a resumed run replays the finished calls of every branch. Answers the branches' results in order; a branch
+   * that failed fails the section with its error, after the others have settled.
+   */
+  async parallel<T>(branches: ReadonlyArray<(ctx: WorkflowContext) => Promise<T> | T>): Promise<T[]> {
+    this.refuseInBranch('parallel');
+    this.checkLive();
+    const base = this.cursor.seq;
+    const section: ParallelSection = { wishes: [] };
+    const settled = await Promise.allSettled(
+      branches.map(async (branch, i) => branch(this.fork(section, base + i * PARALLEL_SLOTS))),
+    );
+    this.cursor.seq = base + branches.length * PARALLEL_SLOTS;
+    if (this.abort.aborted) throw this.abort.reason;
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected' && !(outcome.reason instanceof Suspended)) throw outcome.reason;
+    }
+    if (section.wishes.length > 0) {
+      // every wish's step is recorded; the run waits for the soonest wake-up, under the kind an event must wake
+      const [first, ...rest] = [...section.wishes].sort((a, b) => WAKE_RANK[a.kind] - WAKE_RANK[b.kind]);
+      for (const wish of rest) if (wish.step) this.pipeline(this.store.recordStep(this.lease, wish.step));
+      await this.settle();
+      const times = section.wishes.map((w) => w.runnableAt).filter((t): t is number => t !== null);
+      const runnableAt = times.length > 0 ? Math.min(...times) : null;
+      return this.suspend({ ...(first as Suspension), runnableAt, now: this.deps.clock.now() });
+    }
+    return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+  }
+
+  /** A context for one branch of a parallel section: its own sequence numbers, everything else shared. */
+  private fork(section: ParallelSection, base: number): RunContext {
+    return Object.create(this, {
+      cursor: { value: { seq: base, limit: base + PARALLEL_SLOTS } },
+      section: { value: section },
+    }) as RunContext;
+  }
+
   async sleep(name: string, ms: number): Promise<void> {
     const { seq, record } = this.next('sleep', name);
     if (record?.status === 'completed') return;
@@ -521,18 +596,17 @@ export class RunContext implements WorkflowContext {
       );
       return;
     }
-    this.suspended = true;
-    await this.store.suspendRun(this.lease, {
+    return this.suspend({
       kind: 'timer',
       ref: name,
       runnableAt: wakeAt,
       now,
       step: record ? null : this.stepWrite(seq, 'sleep', name, { status: 'waiting', wakeAt, finishedAt: null }),
     });
-    throw new Suspended();
   }
 
   async waitFor<T = unknown>(name: string, options: WaitOptions = {}): Promise<T> {
+    this.refuseInBranch('waitFor');
     const { seq, record } = this.next('signal', name);
     if (record?.status === 'completed') return record.result as T;
     if (record?.status === 'failed' && record.error) throw reviveError(record.error);
@@ -560,7 +634,7 @@ export class RunContext implements WorkflowContext {
         throw error;
       }
       case 'suspended':
-        this.suspended = true;
+        this.shared.suspended = true;
         throw new Suspended();
       default: {
         const never: never = outcome;
@@ -574,6 +648,7 @@ export class RunContext implements WorkflowContext {
     input: unknown,
     options: ChildOptions = {},
   ): Promise<O> {
+    this.refuseInBranch('child');
     const name = typeof workflow === 'string' ? workflow : workflow.name;
     const { seq, record } = this.next('child', name);
     if (record?.status === 'completed') return record.result as O;
@@ -582,9 +657,7 @@ export class RunContext implements WorkflowContext {
       const childId = (record.result as { childId: string }).childId;
       const child = await this.store.getRun(childId);
       if (child && isTerminal(child.status)) return this.settleChild<O>(seq, name, child, record.startedAt);
-      this.suspended = true;
-      await this.store.suspendRun(this.lease, { kind: 'child', ref: childId, runnableAt: null, now: this.deps.clock.now(), step: null });
-      throw new Suspended();
+      return this.suspend({ kind: 'child', ref: childId, runnableAt: null, now: this.deps.clock.now(), step: null });
     }
     const definition = this.deps.workflows.get(name);
     if (!definition) throw new UnknownWorkflowError(name, [...this.deps.workflows.keys()]);
@@ -596,7 +669,7 @@ export class RunContext implements WorkflowContext {
     const now = this.deps.clock.now();
     const childId = this.deps.ids.runId();
     const timeoutMs = options.timeoutMs ?? definition.timeoutMs ?? null;
-    this.suspended = true;
+    this.shared.suspended = true;
     const child = await this.store.startChild(
       this.lease,
       {
