@@ -5,6 +5,7 @@ import type { Clock, IdSource } from '../domain/clock.js';
 import type { ScheduleDefinition, WorkflowDefinition } from '../domain/workflow.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../observability/logger.js';
+import { PolicyEngine } from '../policy/engine.js';
 
 const queueSchema = z
   .object({
@@ -30,6 +31,30 @@ const optionsSchema = z
     logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && 'child' in v).optional(),
     clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && 'now' in v).optional(),
     ids: z.custom<IdSource>((v) => typeof v === 'object' && v !== null && 'runId' in v).optional(),
+    /** The policy engine, or where its policies are: `.cedar` files and directories besides the shipped defaults. */
+    policy: z
+      .union([
+        z.instanceof(PolicyEngine),
+        z
+          .object({
+            files: z.array(z.string().min(1)).optional(),
+            defaults: z.boolean().optional(),
+            cacheSize: z.number().int().min(0).max(10_000_000).optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    approvals: z
+      .object({
+        /** How long a request waits for a decision before it expires into a denial (default 24 h). */
+        timeoutMs: z.number().int().min(1).max(30 * 86_400_000).optional(),
+        /** Whether the requester may approve its own request (default false). */
+        allowSelfApproval: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    /** The autonomy level of runs started without one (capped by the global level; default: the global level). */
+    autonomy: z.number().int().min(0).max(3).optional(),
   })
   .strict();
 
@@ -52,7 +77,14 @@ export interface StewardConfig {
   readonly logger: Logger | undefined;
   readonly clock: Clock | undefined;
   readonly ids: IdSource | undefined;
+  /** The engine given, or the files to load one from (with `STEWARD_POLICIES`, comma-separated, when none is given). */
+  readonly policy: PolicyEngine | { files: readonly string[]; defaults: boolean; cacheSize: number | undefined };
+  readonly approvals: { readonly timeoutMs: number; readonly allowSelfApproval: boolean };
+  readonly autonomy: number | undefined;
 }
+
+/** How long an approval request waits unless configured. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 24 * 3_600_000;
 
 /** Parses and defaults the options; a bad option is a `ConfigError` naming it. */
 export function resolveOptions(options: StewardOptions): StewardConfig {
@@ -83,5 +115,25 @@ export function resolveOptions(options: StewardOptions): StewardConfig {
     logger: o.logger,
     clock: o.clock,
     ids: o.ids,
+    policy:
+      o.policy instanceof PolicyEngine
+        ? o.policy
+        : {
+            files: o.policy?.files ?? splitList(process.env.STEWARD_POLICIES),
+            defaults: o.policy?.defaults ?? true,
+            cacheSize: o.policy?.cacheSize,
+          },
+    approvals: Object.freeze({
+      timeoutMs: o.approvals?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      allowSelfApproval: o.approvals?.allowSelfApproval ?? false,
+    }),
+    autonomy: o.autonomy,
   });
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
 }
