@@ -44,6 +44,9 @@ export const ErrorCodes = {
   APPROVAL_NOT_FOUND: 'STEWARD_APPROVAL_NOT_FOUND',
   APPROVAL_REFUSED: 'STEWARD_APPROVAL_REFUSED',
   PLAN_CHANGED: 'STEWARD_PLAN_CHANGED',
+  CIRCUIT_OPEN: 'STEWARD_CIRCUIT_OPEN',
+  RATE_LIMITED: 'STEWARD_RATE_LIMITED',
+  BREAKER_NOT_FOUND: 'STEWARD_BREAKER_NOT_FOUND',
 } as const;
 
 /** One of the stable error codes. */
@@ -470,6 +473,49 @@ export class WorkflowError extends StewardError {
   }
 }
 
+/** An action's circuit breaker is open, or its one probe apply is in flight: the apply did not start. */
+export class CircuitOpenError extends StewardError {
+  constructor(action: string, state: 'open' | 'half_open', failures: number, retryAt: number, lastError: string | null) {
+    const last = lastError === null ? '' : ` (last: ${lastError})`;
+    const at = new Date(retryAt).toISOString();
+    const when =
+      state === 'open'
+        ? `it half-opens at ${at} and lets one probe apply through`
+        : `its one probe apply is in flight; another may go at ${at} if that one never reports back`;
+    super(
+      ErrorCodes.CIRCUIT_OPEN,
+      `action "${action}" did not apply: its circuit breaker opened after ${failures} consecutive failed applies${last}; ${when}. ` +
+        `Fix the target, or once it is fixed close the breaker with \`steward breakers reset ${action} --reason …\``,
+      { details: { action, state, failures, retryAt, lastError } },
+    );
+  }
+}
+
+/** An action used up its rate budget (`budgets.ratePerMinute`, across the store): the apply did not start. */
+export class RateLimitedError extends StewardError {
+  constructor(action: string, ratePerMinute: number, retryAt: number) {
+    super(
+      ErrorCodes.RATE_LIMITED,
+      `action "${action}" did not apply: it used up its budget of ${ratePerMinute} applies a minute across the store; ` +
+        `the next may start at ${new Date(retryAt).toISOString()}. Wait, or raise budgets.ratePerMinute if the target allows more`,
+      { details: { action, ratePerMinute, retryAt } },
+    );
+  }
+}
+
+/** An operator asked to reset the breaker of an action that has none (it never failed, or the name is wrong). */
+export class BreakerNotFoundError extends StewardError {
+  override readonly retryable = false;
+  constructor(action: string, known: readonly string[]) {
+    super(
+      ErrorCodes.BREAKER_NOT_FOUND,
+      `no circuit breaker is recorded for action "${action}" (an action has one once an apply of it failed); nothing changed. ` +
+        `Check the name with \`steward breakers list\` (known: ${known.length > 0 ? known.join(', ') : 'none'})`,
+      { details: { action, known: [...known] } },
+    );
+  }
+}
+
 /** Whether another attempt may succeed after this error. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof StewardError) return error.retryable;
@@ -546,6 +592,9 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.USAGE]: UsageError,
   [ErrorCodes.AUDIT_CHAIN_BROKEN]: AuditChainBrokenError,
   [ErrorCodes.POLICY_INVALID]: PolicyError,
+  [ErrorCodes.CIRCUIT_OPEN]: CircuitOpenError,
+  [ErrorCodes.RATE_LIMITED]: RateLimitedError,
+  [ErrorCodes.BREAKER_NOT_FOUND]: BreakerNotFoundError,
 };
 
 /**

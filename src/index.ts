@@ -39,3 +39,5 @@ export type { LoadedPolicy, LoadedPolicySet, PolicySource, PolicySetOptions } fr
 export { POLICY_ACTIONS, ACTION_CATEGORIES, PRINCIPAL_TYPES, policyRequestSchema } from './policy/request.js';
 export type { PolicyRequest, PolicyRequestInput, PolicyDecision, PolicyAction, PrincipalType } from './policy/request.js';
 export * from './errors.js';
+export type { BreakerBudget } from './domain/action.js';
+export type { BreakerAdmission, BreakerSettings, BreakerState, BreakerStatus, RateTake } from './store/store.js';

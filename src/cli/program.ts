@@ -1,6 +1,7 @@
 /** The `steward` command line: its global options and its command groups. */
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
+import { registerBreakerCommands } from './breakers.js';
 import { registerControlCommands } from './controls.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRunCommands } from './run.js';
@@ -28,5 +29,6 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerControlCommands(program);
   registerPolicyCommands(program);
+  registerBreakerCommands(program);
   return program;
 }

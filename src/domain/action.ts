@@ -20,6 +20,16 @@ export interface ActionBudgets {
   network?: 'none' | 'internal' | 'public';
   /** The most applies a minute, across the store. */
   ratePerMinute?: number;
+  /** When the action's circuit breaker opens, and how long it stays open (every action has one; see docs/budgets.md). */
+  breaker?: BreakerBudget;
+}
+
+/** The circuit breaker of one action: it opens after consecutive failed applies and lets one probe through later. */
+export interface BreakerBudget {
+  /** Consecutive failed applies that open it (default 5). */
+  failures?: number;
+  /** How long it stays open before one probe apply may go (default 30 000 ms). */
+  coolDownMs?: number;
 }
 
 /** What each phase of an action receives. */
@@ -88,6 +98,13 @@ const specSchema = z.object({
       maxAttempts: z.number().int().min(1).max(100).optional(),
       network: z.enum(['none', 'internal', 'public']).optional(),
       ratePerMinute: z.number().int().min(1).max(1_000_000).optional(),
+      breaker: z
+        .object({
+          failures: z.number().int().min(1).max(1000).optional(),
+          coolDownMs: z.number().int().min(100).max(86_400_000).optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict()
     .optional(),
@@ -114,7 +131,10 @@ export function defineAction<I, P, O>(spec: ActionSpec<I, P, O>): ActionDefiniti
     input: spec.input,
     resource: spec.resource,
     approval: spec.approval ?? 'policy',
-    budgets: Object.freeze({ ...spec.budgets }),
+    budgets: Object.freeze({
+      ...spec.budgets,
+      ...(spec.budgets?.breaker === undefined ? {} : { breaker: Object.freeze({ ...spec.budgets.breaker }) }),
+    }),
     plan: spec.plan,
     apply: spec.apply,
     verify: spec.verify,

@@ -90,6 +90,15 @@ interface Authorization {
   grant: ApprovalGrant | null;
 }
 
+/** What the budgets said of an apply about to start. */
+interface Admitted {
+  probe: boolean;
+  failures: number;
+}
+
+/** Refusals recorded as an apply's failure before it started; a replay throws them again as they were. */
+const REFUSALS: ReadonlySet<string> = new Set([ErrorCodes.POLICY_DENIED, ErrorCodes.CIRCUIT_OPEN]);
+
 /** Decides one phase of an act. */
 type PolicyAsker = (phase: 'plan' | 'apply', approved: boolean, reason?: string) => PolicyDecision;
 
@@ -512,10 +521,12 @@ export class RunContext implements WorkflowContext {
     // policy and approval: decided again on every execution until the apply is recorded (policies, the autonomy
     // level and the kill switch may all change between plan and apply)
     const applyRecord = this.recordAt(at.apply, 'act.apply', action.name);
-    if (applyRecord?.status === 'failed' && applyRecord.error?.code === ErrorCodes.POLICY_DENIED) throw reviveError(applyRecord.error);
+    if (applyRecord?.status === 'failed' && REFUSALS.has(applyRecord.error?.code ?? '')) throw reviveError(applyRecord.error!);
     let authorization: Authorization | null = null;
+    let admission: Admitted | null = null;
     if (applyRecord?.status !== 'completed') {
       authorization = await this.authorizeApply(action, resource, planned, at, ask, audited);
+      admission = await this.admit(action, at, audited);
     }
 
     // the resource's lock, held from apply to verify: a second run on the resource waits, holding no worker. A read
@@ -523,7 +534,7 @@ export class RunContext implements WorkflowContext {
     const finished = this.history.get(action.verify === undefined ? at.apply : at.verify)?.status === 'completed';
     const locked = action.category !== 'read' && !finished && (await this.lockResource(resource));
     try {
-      return await this.applyAndVerify(action, planned.plan, resource, at, phase, attempts, audited, authorization);
+      return await this.applyAndVerify(action, planned.plan, resource, at, phase, attempts, audited, authorization, admission);
     } finally {
       if (locked) this.unlockResource(resource);
     }
@@ -577,15 +588,8 @@ export class RunContext implements WorkflowContext {
     ask: PolicyAsker,
     audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
   ): Promise<Authorization> {
-    const deny = (decision: PolicyDecision, why?: string): never => {
-      const error = new PolicyDeniedError(action.name, 'apply', resource, decision, why);
-      const serialized = serializeError(error);
-      const audit = audited('', '', () => ({}))({ ok: false, attempts: 0, result: null, error: serialized });
-      this.pipeline(
-        this.store.recordStep(this.lease, this.stepWrite(at.apply, 'act.apply', action.name, { status: 'failed', attempts: 0, error: serialized, ...this.auditFields(audit) })),
-      );
-      throw error;
-    };
+    const deny = (decision: PolicyDecision, why?: string): never =>
+      this.refuseApply(action, at, audited, new PolicyDeniedError(action.name, 'apply', resource, decision, why));
     // a replay follows the path the history took: an act that asked for approval waits for it
     if (this.recordAt(at.approval, 'act.approval', action.name) === undefined) {
       const alone = ask('apply', false);
@@ -607,6 +611,47 @@ export class RunContext implements WorkflowContext {
     const grant = await this.awaitApproval(action, resource, planned, at.approval, []);
     const decision = ask('apply', true, grant.reason ?? undefined);
     return decision.decision === 'deny' ? deny(decision) : { decision, grant };
+  }
+
+  /**
+   * Refuses the apply before it starts (policy denied it, or its breaker is open): recorded as the apply's failure,
+   * with its audit entry, so a replay refuses it the same way; nothing was applied.
+   */
+  private refuseApply(
+    action: ActionAbout,
+    at: ActSeqs,
+    audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
+    error: StewardError,
+  ): never {
+    const serialized = serializeError(error);
+    const audit = audited('', 'act.apply_refused', () => ({}))({ ok: false, attempts: 0, result: null, error: serialized });
+    this.pipeline(
+      this.store.recordStep(this.lease, this.stepWrite(at.apply, 'act.apply', action.name, { status: 'failed', attempts: 0, error: serialized, ...this.auditFields(audit) })),
+    );
+    throw error;
+  }
+
+  /**
+   * The action's budgets: its breaker (an open one refuses the apply) and its rate limit (a run over it waits,
+   * holding no worker, until the next apply conforms). Answers what the breaker had counted.
+   */
+  private async admit(
+    action: ActionAbout,
+    at: ActSeqs,
+    audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
+  ): Promise<Admitted> {
+    await this.settle();
+    this.checkLive();
+    const admission = await this.deps.budgets.admit(action, this.deps.clock.now());
+    switch (admission.kind) {
+      case 'go':
+        return { probe: admission.probe, failures: admission.failures };
+      case 'wait':
+        this.log.info('act waits for its rate budget', { action: action.name, until: admission.until });
+        return this.suspend({ kind: 'timer', ref: `rate:${action.name}`, runnableAt: admission.until, now: this.deps.clock.now(), step: null });
+      case 'open':
+        return this.refuseApply(action, at, audited, admission.error);
+    }
   }
 
   /**
@@ -729,6 +774,7 @@ export class RunContext implements WorkflowContext {
     attempts: { maxAttempts: number },
     audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
     authorization: Authorization | null,
+    admission: Admitted | null,
   ): Promise<ActResult<P, O>> {
     // the kill switch: no apply starts while it is on, and one in flight stops when it turns on (its run pauses)
     const controls = this.deps.controls;
@@ -755,7 +801,7 @@ export class RunContext implements WorkflowContext {
         at.apply,
         'act.apply',
         action.name,
-        (step) => action.apply(plan, phase(step)),
+        (step) => (admission === null ? action.apply(plan, phase(step)) : this.countOutcome(action, admission, () => action.apply(plan, phase(step)))),
         { ...attempts, ...(action.budgets.timeoutMs === undefined ? {} : { timeoutMs: action.budgets.timeoutMs }) },
         audited('act.applied', 'act.apply_failed', (result) => ({ idempotencyKey: `${this.runId}:${at.apply}`, outcome: result, ...granted })),
       );
@@ -799,6 +845,26 @@ export class RunContext implements WorkflowContext {
     }
     this.applied.push({ undo, action: action.name, resource });
     return { status: 'applied', action: action.name, resource, plan, outcome, verification };
+  }
+
+  /**
+   * Runs an apply attempt and tells the action's breaker how it ended: a failure (not a stop of the run) is counted
+   * before the attempt's failure is recorded; a success only when the breaker had something to forget.
+   */
+  private async countOutcome<T>(action: ActionAbout, admission: Admitted, apply: () => Promise<T> | T): Promise<T> {
+    const budgets = this.deps.budgets;
+    try {
+      const outcome = await apply();
+      if (admission.probe || admission.failures > 0) {
+        budgets.record(action, true, undefined, this.runId).catch((error: unknown) => this.log.warn('could not tell the breaker of a success', { error: String(error) }));
+      }
+      return outcome;
+    } catch (error) {
+      if (!this.abort.aborted) {
+        await budgets.record(action, false, error, this.runId).catch((failure: unknown) => this.log.warn('could not tell the breaker of a failure', { error: String(failure) }));
+      }
+      throw error;
+    }
   }
 
   /** Whether this execution applied acts that a saga would roll back. */

@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { ControlState } from './controls.js';
 import type { Redactor } from '../audit/redactor.js';
 import type { PolicyEngine } from '../policy/engine.js';
+import type { ActionBudgetGuard } from './budgets.js';
 
 /** The engine's injected dependencies. */
 export interface EngineDeps {
@@ -22,4 +23,6 @@ export interface EngineDeps {
   readonly redactor: Redactor;
   /** Decides every plan, apply and approve. */
   readonly policy: PolicyEngine;
+  /** Per-action rate limits and circuit breakers, shared through the store. */
+  readonly budgets: ActionBudgetGuard;
 }

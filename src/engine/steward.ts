@@ -25,6 +25,7 @@ import type { EngineDeps } from './deps.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerStopOptions } from './worker.js';
 import { ApprovalDesk, type Approvals } from './approvals.js';
+import { ActionBudgetGuard } from './budgets.js';
 import { applyPlan, planOf, type ApplyPlanOptions, type PlanSummary } from './plans.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { parsePrincipalText } from '../policy/request.js';
@@ -150,16 +151,19 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
     if (typeof config.store === 'string') await store.close();
     throw error;
   }
+  const redactor = new Redactor();
+  const clock = config.clock ?? systemClock;
   const deps: EngineDeps = {
     store,
-    clock: config.clock ?? systemClock,
+    clock,
     ids: config.ids ?? systemIds,
     logger,
     config,
     workflows: config.workflows,
     controls,
-    redactor: new Redactor(),
+    redactor,
     policy,
+    budgets: new ActionBudgetGuard(store, clock, redactor),
   };
   return new StewardInstance(deps, typeof config.store === 'string');
 }

@@ -296,6 +296,47 @@ export interface ApprovalFilter {
 
 /** What `applyPlan` found: the run turned to apply mode, or the status that prevented it. */
 export type PlanApplication = { applied: true; run: RunRecord } | { applied: false; status: RunStatus | null };
+/** What a rate token request answers: taken, or refused until `retryAt` (epoch ms), when a token will be free. */
+export type RateTake = { ok: true } | { ok: false; retryAt: number };
+
+/** Where an action's circuit breaker stands: letting applies through, refusing them, or letting one probe through. */
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** How an action's breaker trips and recovers, with its defaults applied (see src/engine/budgets.ts). */
+export interface BreakerSettings {
+  /** Consecutive failed applies that open it. */
+  failures: number;
+  /** How long it stays open before one probe may go, and how long a probe may stay silent before it is forgotten. */
+  coolDownMs: number;
+}
+
+/**
+ * What the breaker answers to an apply about to start: go (`probe` when it is the one trial apply after the
+ * cool-down), or not before `retryAt` (epoch ms).
+ */
+export type BreakerAdmission = { admitted: true; probe: boolean } | { admitted: false; retryAt: number; state: BreakerState };
+
+/** An action's breaker as stored. */
+export interface BreakerStatus {
+  action: string;
+  state: BreakerState;
+  /** Consecutive failed applies since the last success. */
+  failures: number;
+  /** When it last opened, or null when it never did (or was closed since). */
+  openedAt: number | null;
+  /** While open: when one probe may go. While half-open: when the probe in flight is forgotten. Else null. */
+  probeAt: number | null;
+  updatedAt: number;
+  /** The message of the last failed apply (redacted), or null. */
+  lastError: string | null;
+}
+
+/**
+ * The audit entry of a breaker's state change, less what only the store knows when it commits: the store sets `kind`
+ * (`breaker.opened` or `breaker.closed`) and adds `action`, `from`, `to` and `failures` to `data` (and `error` when
+ * it opens). Used only when the state changes.
+ */
+export type BreakerAuditTemplate = Omit<AuditInput, 'kind'>;
 
 /** The store seam. */
 export interface Store {
@@ -391,6 +432,40 @@ export interface Store {
    * entry, in one transaction. Answers the status that prevented it when the run is not `planned`.
    */
   applyPlan(runId: string, review: { hash: string; by: string | null; reason: string | null; now: number }, audit: AuditInput): Promise<PlanApplication>;
+  /**
+   * Takes one apply of an action's rate budget (GCRA: bursts of up to `ratePerMinute`, refilled at one every
+   * 60 000 / ratePerMinute ms), atomically across every process of the store. A refused take changes nothing.
+   */
+  takeRateToken(action: string, ratePerMinute: number, now: number): Promise<RateTake>;
+  /**
+   * Asks an action's breaker whether an apply may start. Closed: yes. Open: no until its cool-down ends; then exactly
+   * one caller gets the probe and the breaker goes half-open. Half-open: no, while the probe is in flight; a probe
+   * that never reports back is forgotten after another cool-down, and the next caller gets a new one.
+   */
+  breakerAdmit(action: string, settings: BreakerSettings, now: number): Promise<BreakerAdmission>;
+  /**
+   * Records how an apply ended. A success closes the breaker and forgets its failures; a failure counts, and the
+   * `settings.failures`-th in a row opens it (a failure while half-open opens it again). When it opens, or closes
+   * from open or half-open, the store appends the audit entry made from `audit` and a `breaker.opened` or
+   * `breaker.closed` event, in the same transaction. `error` must be redacted. Answers the breaker after.
+   */
+  breakerRecord(
+    action: string,
+    ok: boolean,
+    settings: BreakerSettings,
+    now: number,
+    error: string | null,
+    audit: BreakerAuditTemplate | null,
+  ): Promise<BreakerStatus>;
+  /** An action's breaker, or null when it never failed (a read: it takes no probe). */
+  getBreaker(action: string): Promise<BreakerStatus | null>;
+  /** Every breaker the store knows (those of actions that ever failed), by action name. */
+  listBreakers(): Promise<BreakerStatus[]>;
+  /**
+   * Closes a breaker by hand and forgets its failures, with its audit entry (and a `breaker.closed` event when it was
+   * not closed) in the same transaction. Null, and nothing written, when the store knows no breaker of that action.
+   */
+  resetBreaker(action: string, change: ControlChange, audit: AuditInput | null): Promise<BreakerStatus | null>;
 
   /** Listens to changes committed by this process. Returns the unsubscribe function. */
   subscribe(listener: (notice: StoreNotice) => void): () => void;

@@ -9,7 +9,7 @@ import type { NewRun, StepWrite } from '../../src/store/store.js';
 import { newRunOf } from '../helpers/new-run.js';
 import { rejectionOf } from '../helpers/wait.js';
 import { verifyChain, GENESIS_HASH } from '../../src/audit/chain.js';
-import type { AuditInput } from '../../src/store/store.js';
+import type { AuditInput, BreakerAuditTemplate } from '../../src/store/store.js';
 
 /** Plain database access beside the Store, so that the suite can check what the database itself enforces. */
 export interface RawDatabase {
@@ -1097,6 +1097,230 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         // each call's entries stay together
         const firsts = all.filter((e) => e.kind === 'from.first');
         for (let i = 0; i < firsts.length; i += 2) expect(firsts[i + 1]!.id).toBe(firsts[i]!.id + 1);
+      });
+    });
+    describe('action budgets', () => {
+      const breaker = { failures: 3, coolDownMs: 10_000 };
+      const opened: BreakerAuditTemplate = { at: 0, actor: null, runId: 'run_x', subject: null, data: { note: 'from the test' } };
+
+      async function fail(action: string, now: number, error = 'connection refused') {
+        return store.breakerRecord(action, false, breaker, now, error, { ...opened, at: now });
+      }
+
+      async function succeed(action: string, now: number) {
+        return store.breakerRecord(action, true, breaker, now, null, { ...opened, at: now });
+      }
+
+      it('a rate limit lets exactly `rate` takes through at once, then refuses until one has refilled', async () => {
+        const takes = [];
+        for (let i = 0; i < 7; i += 1) takes.push(await store.takeRateToken('service.deploy', 6, T0));
+
+        expect(takes.slice(0, 6)).toEqual(Array.from({ length: 6 }, () => ({ ok: true })));
+        // 6 a minute: one token every 10 s
+        expect(takes[6]).toEqual({ ok: false, retryAt: T0 + 10_000 });
+        expect(await store.takeRateToken('service.deploy', 6, T0 + 9_999)).toEqual({ ok: false, retryAt: T0 + 10_000 });
+        expect(await store.takeRateToken('service.deploy', 6, T0 + 10_000)).toEqual({ ok: true });
+        expect(await store.takeRateToken('service.deploy', 6, T0 + 10_001)).toEqual({ ok: false, retryAt: T0 + 20_000 });
+        // another action has a budget of its own
+        expect(await store.takeRateToken('service.restart', 6, T0)).toEqual({ ok: true });
+      });
+
+      it('a rested rate limit refills to a full burst, never more', async () => {
+        for (let i = 0; i < 3; i += 1) expect(await store.takeRateToken('dns.update', 3, T0)).toEqual({ ok: true });
+        const later = T0 + 10 * 60_000;
+        const takes = [];
+        for (let i = 0; i < 4; i += 1) takes.push(await store.takeRateToken('dns.update', 3, later));
+
+        expect(takes.map((t) => t.ok)).toEqual([true, true, true, false]);
+        expect(takes[3]).toEqual({ ok: false, retryAt: later + 20_000 });
+      });
+
+      it('a rate that does not divide a minute still lets exactly `rate` through at once', async () => {
+        const takes = [];
+        for (let i = 0; i < 8; i += 1) takes.push((await store.takeRateToken('mail.send', 7, T0)).ok);
+        expect(takes).toEqual([true, true, true, true, true, true, true, false]);
+      });
+
+      it('two stores on one database share one rate budget', async () => {
+        const other = await openAnother();
+        const takes = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).takeRateToken('service.deploy', 10, T0)),
+        );
+
+        expect(takes.filter((t) => t.ok)).toHaveLength(10);
+        expect(takes.filter((t) => !t.ok)).toHaveLength(10);
+        expect(await other.takeRateToken('service.deploy', 10, T0 + 5_999)).toMatchObject({ ok: false });
+        expect(await store.takeRateToken('service.deploy', 10, T0 + 6_000)).toEqual({ ok: true });
+      });
+
+      it('a breaker admits while closed, and opens at the Nth failure in a row; a success in between resets the count', async () => {
+        expect(await store.breakerAdmit('service.deploy', breaker, T0)).toEqual({ admitted: true, probe: false });
+        await fail('service.deploy', T0 + 1);
+        await fail('service.deploy', T0 + 2);
+        expect(await succeed('service.deploy', T0 + 3)).toMatchObject({ state: 'closed', failures: 0 });
+        await fail('service.deploy', T0 + 4);
+        const second = await fail('service.deploy', T0 + 5);
+        expect(second).toMatchObject({ state: 'closed', failures: 2, lastError: 'connection refused' });
+
+        const third = await fail('service.deploy', T0 + 6, 'HTTP 503');
+
+        expect(third).toEqual({
+          action: 'service.deploy',
+          state: 'open',
+          failures: 3,
+          openedAt: T0 + 6,
+          probeAt: T0 + 6 + 10_000,
+          updatedAt: T0 + 6,
+          lastError: 'HTTP 503',
+        });
+        expect(await store.getBreaker('service.deploy')).toEqual(third);
+        expect(await store.breakerAdmit('service.other', breaker, T0 + 7)).toEqual({ admitted: true, probe: false });
+      });
+
+      it('an open breaker refuses until openedAt + coolDown, then admits exactly one probe', async () => {
+        for (let i = 1; i <= 3; i += 1) await fail('service.deploy', T0 + i);
+
+        expect(await store.breakerAdmit('service.deploy', breaker, T0 + 4)).toEqual({ admitted: false, retryAt: T0 + 3 + 10_000, state: 'open' });
+        expect(await store.breakerAdmit('service.deploy', breaker, T0 + 10_002)).toEqual({ admitted: false, retryAt: T0 + 10_003, state: 'open' });
+
+        const other = await openAnother();
+        const asks = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : other).breakerAdmit('service.deploy', breaker, T0 + 10_003)),
+        );
+
+        expect(asks.filter((a) => a.admitted)).toEqual([{ admitted: true, probe: true }]);
+        for (const refused of asks.filter((a) => !a.admitted)) {
+          expect(refused).toEqual({ admitted: false, retryAt: T0 + 10_003 + 10_000, state: 'half_open' });
+        }
+        expect(await store.getBreaker('service.deploy')).toMatchObject({ state: 'half_open', probeAt: T0 + 20_003 });
+      });
+
+      it('a probe that never reports back is forgotten after another cool-down, and a new probe goes', async () => {
+        for (let i = 1; i <= 3; i += 1) await fail('service.deploy', T0 + i);
+        expect(await store.breakerAdmit('service.deploy', breaker, T0 + 10_003)).toEqual({ admitted: true, probe: true });
+
+        expect(await store.breakerAdmit('service.deploy', breaker, T0 + 20_002)).toMatchObject({ admitted: false, state: 'half_open' });
+        expect(await store.breakerAdmit('service.deploy', breaker, T0 + 20_003)).toEqual({ admitted: true, probe: true });
+        expect(await store.breakerAdmit('service.deploy', breaker, T0 + 20_004)).toEqual({ admitted: false, retryAt: T0 + 30_003, state: 'half_open' });
+      });
+
+      it('a successful probe closes the breaker; a failed probe opens it again for another cool-down', async () => {
+        for (let i = 1; i <= 3; i += 1) await fail('a.flaky', T0 + i);
+        for (let i = 1; i <= 3; i += 1) await fail('b.flaky', T0 + i);
+        await store.breakerAdmit('a.flaky', breaker, T0 + 10_003);
+        await store.breakerAdmit('b.flaky', breaker, T0 + 10_003);
+
+        const closed = await succeed('a.flaky', T0 + 10_100);
+        const reopened = await fail('b.flaky', T0 + 10_100, 'still down');
+
+        expect(closed).toEqual({
+          action: 'a.flaky', state: 'closed', failures: 0, openedAt: null, probeAt: null, updatedAt: T0 + 10_100, lastError: 'connection refused',
+        });
+        expect(await store.breakerAdmit('a.flaky', breaker, T0 + 10_101)).toEqual({ admitted: true, probe: false });
+        expect(reopened).toMatchObject({ state: 'open', failures: 4, openedAt: T0 + 10_100, probeAt: T0 + 20_100, lastError: 'still down' });
+        expect(await store.breakerAdmit('b.flaky', breaker, T0 + 20_099)).toEqual({ admitted: false, retryAt: T0 + 20_100, state: 'open' });
+        expect(await store.breakerAdmit('b.flaky', breaker, T0 + 20_100)).toEqual({ admitted: true, probe: true });
+      });
+
+      it('opening and closing are audited and evented in the chain; failures that change nothing are not', async () => {
+        await store.appendAudit([{ kind: 'run.started', at: T0, actor: null, runId: null, subject: null, data: {} }]);
+        for (let i = 1; i <= 4; i += 1) await fail('service.deploy', T0 + i, i === 3 ? 'token=abc HTTP 503' : 'down');
+        await store.breakerAdmit('service.deploy', breaker, T0 + 10_003);
+        await fail('service.deploy', T0 + 10_004);
+        await store.breakerAdmit('service.deploy', breaker, T0 + 20_004);
+        await succeed('service.deploy', T0 + 20_005);
+        await succeed('service.deploy', T0 + 20_006);
+
+        const audit = await store.readAudit({ after: 0, limit: 100 });
+        expect(audit.map((e) => e.kind)).toEqual(['run.started', 'breaker.opened', 'breaker.closed']);
+        expect(audit[1]).toMatchObject({
+          at: T0 + 3,
+          actor: null,
+          runId: 'run_x',
+          data: { note: 'from the test', action: 'service.deploy', from: 'closed', to: 'open', failures: 3, error: 'token=abc HTTP 503', probeAt: T0 + 10_003 },
+        });
+        expect(audit[2]).toMatchObject({ at: T0 + 20_005, data: { action: 'service.deploy', from: 'half_open', to: 'closed', failures: 0 } });
+        expect(verifyChain(audit)).toMatchObject({ ok: true, count: 3 });
+
+        const events = (await store.readEvents({ after: 0, limit: 100 })).filter((e) => e.type.startsWith('breaker.'));
+        expect(events.map((e) => [e.type, e.runId, e.at])).toEqual([
+          ['breaker.opened', null, T0 + 3],
+          ['breaker.closed', null, T0 + 20_005],
+        ]);
+        expect(events[0]!.data).toEqual({ action: 'service.deploy', from: 'closed', to: 'open', failures: 3, probeAt: T0 + 10_003 });
+      });
+
+      it('a breaker change without an audit template is still evented, and nothing is audited', async () => {
+        for (let i = 1; i <= 3; i += 1) await store.breakerRecord('service.deploy', false, breaker, T0 + i, 'down', null);
+
+        expect(await store.readAudit({ after: 0, limit: 10 })).toEqual([]);
+        expect((await store.readEvents({ after: 0, limit: 10 })).map((e) => e.type)).toEqual(['breaker.opened']);
+      });
+
+      it('an audit template that is not JSON fails the record and changes nothing', async () => {
+        await fail('service.deploy', T0 + 1);
+        await fail('service.deploy', T0 + 2);
+        const bad = { ...opened, data: { n: Number.NaN } };
+
+        const error = await rejectionOf(store.breakerRecord('service.deploy', false, breaker, T0 + 3, 'down', bad));
+
+        expect(error.code).toBe('STEWARD_VALIDATION');
+        expect(await store.getBreaker('service.deploy')).toMatchObject({ state: 'closed', failures: 2 });
+        expect(await store.readAudit({ after: 0, limit: 10 })).toEqual([]);
+      });
+
+      it('two stores recording failures at once count every one of them', async () => {
+        const other = await openAnother();
+        const many = { failures: 1000, coolDownMs: 10_000 };
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).breakerRecord('service.deploy', false, many, T0 + i, 'down', null)),
+        );
+        expect(await store.getBreaker('service.deploy')).toMatchObject({ state: 'closed', failures: 20 });
+      });
+
+      it('an operator resets a breaker by hand: it closes, forgets its failures, and the reset is audited', async () => {
+        for (let i = 1; i <= 3; i += 1) await fail('service.deploy', T0 + i);
+        await fail('service.restart', T0 + 4);
+        const change = { by: 'User::"oncall"', reason: 'target fixed', now: T0 + 5 };
+        const audit: AuditInput = { kind: 'breaker.reset', at: T0 + 5, actor: 'User::"oncall"', runId: null, subject: null, data: { reason: 'target fixed' } };
+
+        const reset = await store.resetBreaker('service.deploy', change, audit);
+        const quiet = await store.resetBreaker('service.restart', change, audit);
+        const unknown = await store.resetBreaker('service.unknown', change, audit);
+
+        expect(reset).toEqual({
+          action: 'service.deploy', state: 'closed', failures: 0, openedAt: null, probeAt: null, updatedAt: T0 + 5, lastError: 'connection refused',
+        });
+        expect(quiet).toMatchObject({ state: 'closed', failures: 0 });
+        expect(unknown).toBeNull();
+        expect(await store.breakerAdmit('service.deploy', breaker, T0 + 6)).toEqual({ admitted: true, probe: false });
+        const entries = await store.readAudit({ after: 0, limit: 10 });
+        expect(entries.map((e) => [e.kind, e.actor, e.data])).toEqual([
+          ['breaker.opened', null, expect.objectContaining({ action: 'service.deploy' })],
+          ['breaker.reset', 'User::"oncall"', { reason: 'target fixed', action: 'service.deploy', from: 'open', failures: 3 }],
+          ['breaker.reset', 'User::"oncall"', { reason: 'target fixed', action: 'service.restart', from: 'closed', failures: 1 }],
+        ]);
+        expect(verifyChain(entries)).toMatchObject({ ok: true, count: 3 });
+        const events = (await store.readEvents({ after: 0, limit: 10 })).map((e) => [e.type, e.data]);
+        expect(events).toEqual([
+          ['breaker.opened', expect.objectContaining({ action: 'service.deploy' })],
+          ['breaker.closed', { action: 'service.deploy', from: 'open', to: 'closed', failures: 0, by: 'User::"oncall"' }],
+        ]);
+      });
+
+      it('listBreakers names every action that ever failed, by name, with its state; a success alone records nothing', async () => {
+        expect(await store.listBreakers()).toEqual([]);
+        await succeed('a.fine', T0);
+        for (let i = 1; i <= 3; i += 1) await fail('c.down', T0 + i);
+        await fail('b.flaky', T0 + 4);
+
+        const listed = await store.listBreakers();
+
+        expect(listed.map((b) => [b.action, b.state, b.failures])).toEqual([
+          ['b.flaky', 'closed', 1],
+          ['c.down', 'open', 3],
+        ]);
+        expect(await store.getBreaker('a.fine')).toBeNull();
       });
     });
   });

@@ -17,6 +17,10 @@ import type {
   AuditEntry,
   AuditInput,
   AuditQuery,
+  BreakerAdmission,
+  BreakerAuditTemplate,
+  BreakerSettings,
+  BreakerStatus,
   CancelResult,
   ClaimRequest,
   ClaimedRun,
@@ -35,6 +39,7 @@ import type {
   NewRun,
   QueueSettings,
   QueueState,
+  RateTake,
   RunFilter,
   RunOutcome,
   RunPage,
@@ -45,6 +50,7 @@ import type {
   Suspension,
 } from '../store.js';
 import { newRunRecord } from '../new-run.js';
+import { closedBreaker } from '../budgets.js';
 import { Batcher, type BatchResult } from './batcher.js';
 import { ClaimCoalescer } from './claim-coalescer.js';
 import { createPool, preparedStatements, type Queryable } from './connection.js';
@@ -78,6 +84,7 @@ import { sendSignal } from './queries/send-signal.js';
 import { startChild } from './queries/start-child.js';
 import { suspendRun } from './queries/suspend-run.js';
 import { writeBatch, type LeaseWrite } from './queries/write-batch.js';
+import { breakerAdmit, breakerRecord, listBreakers, readBreaker, resetBreaker, takeRateToken } from './queries/budgets.js';
 
 export type { PostgresStoreOptions } from './settings.js';
 
@@ -544,5 +551,52 @@ export class PostgresStore implements Store {
   async applyPlan(runId: string, review: { hash: string; by: string | null; reason: string | null; now: number }, audit: AuditInput): Promise<PlanApplication> {
     this.open();
     return this.execute('transaction', (db) => applyPlan(db, runId, review, audit));
+  }
+
+  async takeRateToken(action: string, ratePerMinute: number, now: number): Promise<RateTake> {
+    this.open();
+    // a take is one upsert (a refusal reads the row after it): no transaction needed
+    return this.execute('statement', (db) => takeRateToken(db, action, ratePerMinute, now));
+  }
+
+  async breakerAdmit(action: string, settings: BreakerSettings, now: number): Promise<BreakerAdmission> {
+    this.open();
+    // a closed breaker (the usual case) admits on one read; an open one is decided under its row's lock
+    const current = await this.execute('read', (db) => readBreaker(db, action));
+    if (current === null || current.state === 'closed') return { admitted: true, probe: false };
+    return this.execute('transaction', (db) => breakerAdmit(db, action, settings, now));
+  }
+
+  async breakerRecord(
+    action: string,
+    ok: boolean,
+    settings: BreakerSettings,
+    now: number,
+    error: string | null,
+    audit: BreakerAuditTemplate | null,
+  ): Promise<BreakerStatus> {
+    this.open();
+    if (ok) {
+      // a success on a closed breaker with no failures (the usual case) changes nothing
+      const current = await this.execute('read', (db) => readBreaker(db, action));
+      if (current === null) return closedBreaker(action, now);
+      if (current.state === 'closed' && current.failures === 0) return current;
+    }
+    return this.execute('transaction', (db) => breakerRecord(db, action, ok, settings, now, error, audit));
+  }
+
+  async getBreaker(action: string): Promise<BreakerStatus | null> {
+    this.open();
+    return this.execute('read', (db) => readBreaker(db, action));
+  }
+
+  async listBreakers(): Promise<BreakerStatus[]> {
+    this.open();
+    return this.execute('read', (db) => listBreakers(db));
+  }
+
+  async resetBreaker(action: string, change: ControlChange, audit: AuditInput | null): Promise<BreakerStatus | null> {
+    this.open();
+    return this.execute('transaction', (db) => resetBreaker(db, action, change, audit));
   }
 }

@@ -27,6 +27,10 @@ import type {
   AuditEntry,
   AuditInput,
   AuditQuery,
+  BreakerAdmission,
+  BreakerAuditTemplate,
+  BreakerSettings,
+  BreakerStatus,
   CancelResult,
   ClaimRequest,
   ControlChange,
@@ -38,6 +42,7 @@ import type {
   NewRun,
   QueueSettings,
   QueueState,
+  RateTake,
   RunFilter,
   RunOutcome,
   RunPage,
@@ -54,6 +59,19 @@ import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { stepEvent } from '../step-event.js';
 import { APPROVAL_INSERT_COLUMNS, approvalValues, toApproval, type ApprovalRow } from '../approval-rows.js';
+import {
+  breakerAuditEntry,
+  breakerColumns,
+  breakerEvent,
+  decideAdmission,
+  decideRecord,
+  decideReset,
+  rateParameters,
+  rateRetryAt,
+  toBreakerStatus,
+  type BreakerChange,
+  type BreakerRow,
+} from '../budgets.js';
 
 /**
  * Operations that only read, or can only fail before their first write (their checks come first, and each later
@@ -78,6 +96,13 @@ export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<ke
   'recordStepAndFinish',
   'getApproval',
   'listApprovals',
+  // the budgets seal their audit entries before their first write, and each later statement cannot be refused
+  'takeRateToken',
+  'breakerAdmit',
+  'breakerRecord',
+  'getBreaker',
+  'listBreakers',
+  'resetBreaker',
 ]);
 
 /** What the thread answers to a create: the existing run when the idempotency key found one, else nothing. */
@@ -675,6 +700,72 @@ export class SqliteOperations {
   readAudit(_notices: StoreNotice[], query: AuditQuery): AuditEntry[] {
     return (this.q.audit.all(query.after, query.limit) as AuditRow[]).map(toAuditEntry);
   }
+
+  // ---- action budgets
+
+  takeRateToken(_notices: StoreNotice[], action: string, ratePerMinute: number, now: number): RateTake {
+    const { nowUs, intervalUs, toleranceUs } = rateParameters(ratePerMinute, now);
+    if (this.q.takeRate.run({ action, now: nowUs, interval: intervalUs, tolerance: toleranceUs }).changes > 0) return { ok: true };
+    const tat = this.q.rateTat.pluck().get(action) as number;
+    return { ok: false, retryAt: rateRetryAt(tat, toleranceUs) };
+  }
+
+  breakerAdmit(_notices: StoreNotice[], action: string, settings: BreakerSettings, now: number): BreakerAdmission {
+    const decision = decideAdmission(this.breaker(action), settings, now);
+    if (decision.write !== null) this.q.upsertBreaker.run(breakerColumns(decision.write));
+    return decision.admission;
+  }
+
+  breakerRecord(
+    notices: StoreNotice[],
+    action: string,
+    ok: boolean,
+    settings: BreakerSettings,
+    now: number,
+    error: string | null,
+    audit: BreakerAuditTemplate | null,
+  ): BreakerStatus {
+    const decision = decideRecord(action, this.breaker(action), ok, settings, now, error);
+    if (!decision.write) return decision.status;
+    const change = decision.change;
+    // sealed before the first write, so that a bad entry fails the call with nothing written
+    const sealed = change === null || audit === null ? null : this.sealAudit([breakerAuditEntry(audit, change, decision.status)]);
+    this.q.upsertBreaker.run(breakerColumns(decision.status));
+    if (change !== null) this.tellBreakerChange(change, decision.status, null, notices);
+    if (sealed !== null) this.insertAudit(sealed);
+    return decision.status;
+  }
+
+  getBreaker(_notices: StoreNotice[], action: string): BreakerStatus | null {
+    return this.breaker(action);
+  }
+
+  listBreakers(_notices: StoreNotice[]): BreakerStatus[] {
+    return (this.q.breakers.all() as BreakerRow[]).map(toBreakerStatus);
+  }
+
+  resetBreaker(notices: StoreNotice[], action: string, change: ControlChange, audit: AuditInput | null): BreakerStatus | null {
+    const current = this.breaker(action);
+    if (current === null) return null;
+    const reset = decideReset(current, change.now);
+    const entry = audit === null ? null : { ...audit, data: { ...audit.data, action, from: current.state, failures: current.failures } };
+    const sealed = entry === null ? null : this.sealAudit([entry]);
+    this.q.upsertBreaker.run(breakerColumns(reset.status));
+    if (reset.change !== null) this.tellBreakerChange(reset.change, reset.status, change.by, notices);
+    if (sealed !== null) this.insertAudit(sealed);
+    return reset.status;
+  }
+
+  private breaker(action: string): BreakerStatus | null {
+    const row = this.q.breaker.get(action) as BreakerRow | undefined;
+    return row === undefined ? null : toBreakerStatus(row);
+  }
+
+  private tellBreakerChange(change: BreakerChange, status: BreakerStatus, by: string | null, notices: StoreNotice[]): void {
+    const event = breakerEvent(change, status, by);
+    this.q.insertEvent.run(null, event.type, event.data, status.updatedAt);
+    notices.push({ type: 'events' });
+  }
 }
 
 /** Prepares every statement of the store once. */
@@ -845,6 +936,20 @@ function prepare(db: Database.Database) {
       `UPDATE runs SET status = 'queued', mode = 'apply', runnable_at = ?, updated_at = ?, output = NULL, error = NULL,
          finished_at = NULL, wait_kind = NULL, wait_ref = NULL
        WHERE id = ?`,
+    ),
+    takeRate: db.prepare(
+      `INSERT INTO action_rates (action, tat_us) VALUES (@action, @now + @interval)
+       ON CONFLICT (action) DO UPDATE SET tat_us = max(action_rates.tat_us, @now) + @interval
+       WHERE action_rates.tat_us - @tolerance <= @now`,
+    ),
+    rateTat: db.prepare('SELECT tat_us FROM action_rates WHERE action = ?'),
+    breaker: db.prepare('SELECT * FROM action_breakers WHERE action = ?'),
+    breakers: db.prepare('SELECT * FROM action_breakers ORDER BY action'),
+    upsertBreaker: db.prepare(
+      `INSERT INTO action_breakers (action, state, failures, opened_at, probe_at, updated_at, last_error)
+       VALUES (@action, @state, @failures, @openedAt, @probeAt, @updatedAt, @lastError)
+       ON CONFLICT (action) DO UPDATE SET state = excluded.state, failures = excluded.failures, opened_at = excluded.opened_at,
+         probe_at = excluded.probe_at, updated_at = excluded.updated_at, last_error = excluded.last_error`,
     ),
   };
 }

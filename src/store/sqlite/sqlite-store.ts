@@ -12,6 +12,10 @@ import type {
   AuditEntry,
   AuditInput,
   AuditQuery,
+  BreakerAdmission,
+  BreakerAuditTemplate,
+  BreakerSettings,
+  BreakerStatus,
   CancelResult,
   ClaimRequest,
   ClaimedRun,
@@ -30,6 +34,7 @@ import type {
   NewRun,
   QueueSettings,
   QueueState,
+  RateTake,
   RunFilter,
   RunOutcome,
   RunPage,
@@ -348,6 +353,31 @@ export class SqliteStore implements Store {
   }
   applyPlan(runId: string, review: { hash: string; by: string | null; reason: string | null; now: number }, audit: AuditInput): Promise<PlanApplication> {
     return this.call('applyPlan', runId, review, audit);
+  }
+  takeRateToken(action: string, ratePerMinute: number, now: number): Promise<RateTake> {
+    return this.call('takeRateToken', action, ratePerMinute, now);
+  }
+  breakerAdmit(action: string, settings: BreakerSettings, now: number): Promise<BreakerAdmission> {
+    return this.call('breakerAdmit', action, settings, now);
+  }
+  breakerRecord(
+    action: string,
+    ok: boolean,
+    settings: BreakerSettings,
+    now: number,
+    error: string | null,
+    audit: BreakerAuditTemplate | null,
+  ): Promise<BreakerStatus> {
+    return this.call('breakerRecord', action, ok, settings, now, error, audit);
+  }
+  getBreaker(action: string): Promise<BreakerStatus | null> {
+    return this.call('getBreaker', action);
+  }
+  listBreakers(): Promise<BreakerStatus[]> {
+    return this.call('listBreakers');
+  }
+  resetBreaker(action: string, change: ControlChange, audit: AuditInput | null): Promise<BreakerStatus | null> {
+    return this.call('resetBreaker', action, change, audit);
   }
 }
 
