@@ -42,7 +42,7 @@ import type {
 } from '../domain/workflow.js';
 import type { AuditInput, StepWrite, Store, Suspension } from '../store/store.js';
 import type { ActionCategory, ActionContext, ActionDefinition, ActResult, Verification } from '../domain/action.js';
-import { actPlanHash } from './plan-hash.js';
+import { actPlanHash, jsonHash } from './plan-hash.js';
 import { parsePrincipalText, type PolicyDecision } from '../policy/request.js';
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
@@ -66,6 +66,8 @@ interface PlannedAct<P> {
   /** sha256 of the action, version, resource and plan: what an approval and a review are bound to. */
   hash: string;
   resource: string;
+  /** sha256 of the act's input, so that a reviewed plan is applied only for the input it was made from. */
+  inputHash: string;
   policy: DecisionSummary;
 }
 
@@ -99,6 +101,9 @@ interface Admitted {
 /** Refusals recorded as an apply's failure before it started; a replay throws them again as they were. */
 const REFUSALS: ReadonlySet<string> = new Set([ErrorCodes.POLICY_DENIED, ErrorCodes.CIRCUIT_OPEN]);
 
+/** Refusals of the plan phase, thrown as themselves. */
+const PLAN_REFUSALS: ReadonlySet<string> = new Set([ErrorCodes.POLICY_DENIED, ErrorCodes.PLAN_CHANGED]);
+
 /** Decides one phase of an act. */
 type PolicyAsker = (phase: 'plan' | 'apply', approved: boolean, reason?: string) => PolicyDecision;
 
@@ -110,6 +115,10 @@ const ANONYMOUS = Object.freeze({ type: 'Service', id: 'anonymous' });
 
 /** The autonomy level from which a category applies without approval (design §3). */
 const CATEGORY_RANK: Record<ActionCategory, number> = { read: 1, write: 2, deploy: 3, rollback: 3 };
+
+function inputHashOf(input: unknown): string {
+  return jsonHash(JSON.parse(JSON.stringify(input ?? null)) as unknown);
+}
 
 function decisionSummary(decision: PolicyDecision): DecisionSummary {
   return { decision: decision.decision, policies: [...decision.policies], version: decision.version };
@@ -491,32 +500,47 @@ export class RunContext implements WorkflowContext {
         return { kind: failed, subject, data: { ...about, attempts: record.attempts, error } };
       };
     const ask = this.policyAsker(action, resource);
-    const planned = await this.checkpointAt(
-      at.plan,
-      'act.plan',
-      action.name,
-      async (step): Promise<PlannedAct<P>> => {
-        if (this.reviewedPlan !== null) {
-          throw new PlanChangedError(
-            `run ${this.runId} applies a reviewed plan, which has no plan for action "${action.name}" on ${resource} at #${at.plan}: the workflow took another path; preview it again and review the new plan`,
-            { action: action.name, resource, seq: at.plan, reviewedHash: this.reviewedPlan },
-          );
-        }
-        const decision = ask('plan', false);
-        if (decision.decision === 'deny') throw new PolicyDeniedError(action.name, 'plan', resource, decision);
-        const plan = await action.plan(parsed.data, phase(step));
-        const encoded = encodeJson(plan ?? null);
-        if (!encoded.ok) throw new StepResultNotJsonError(`${action.name} (plan)`, encoded.reason);
-        const json = JSON.parse(encoded.json) as P;
-        return { plan: json, hash: actPlanHash(action, resource, json), resource, policy: decisionSummary(decision) };
-      },
-      attempts,
-      audited('act.planned', 'act.plan_failed', (result) => {
-        const r = result as PlannedAct<P>;
-        return { plan: r.plan, planHash: r.hash, policy: r.policy };
-      }),
-    );
+    let planned: PlannedAct<P>;
+    try {
+      planned = await this.checkpointAt<PlannedAct<P>>(
+        at.plan,
+        'act.plan',
+        action.name,
+        async (step): Promise<PlannedAct<P>> => {
+          if (this.reviewedPlan !== null) {
+            throw new PlanChangedError(
+              `run ${this.runId} applies a reviewed plan, which has no plan for action "${action.name}" on ${resource} at #${at.plan}: the workflow took another path; preview it again and review the new plan`,
+              { action: action.name, resource, seq: at.plan, reviewedHash: this.reviewedPlan },
+            );
+          }
+          const decision = ask('plan', false);
+          if (decision.decision === 'deny') throw new PolicyDeniedError(action.name, 'plan', resource, decision);
+          const plan = await action.plan(parsed.data, phase(step));
+          const encoded = encodeJson(plan ?? null);
+          if (!encoded.ok) throw new StepResultNotJsonError(`${action.name} (plan)`, encoded.reason);
+          const json = JSON.parse(encoded.json) as P;
+          return { plan: json, hash: actPlanHash(action, resource, json), resource, inputHash: inputHashOf(parsed.data), policy: decisionSummary(decision) };
+        },
+        attempts,
+        audited('act.planned', 'act.plan_failed', (result) => {
+          const r = result as PlannedAct<P>;
+          return { plan: r.plan, planHash: r.hash, policy: r.policy };
+        }),
+      );
+    } catch (error) {
+      // a refusal (policy, a changed plan) is thrown as itself, not as a failed step
+      const cause = error instanceof StepFailedError ? (error.details?.error as SerializedError | undefined) : undefined;
+      if (cause !== undefined && PLAN_REFUSALS.has(cause.code)) throw reviveError(cause);
+      throw error;
+    }
     if (this.mode === 'plan') return { status: 'planned', action: action.name, resource, plan: planned.plan };
+    // a reviewed plan is applied only for the input it was made from
+    if (this.reviewedPlan !== null && (planned.resource !== resource || planned.inputHash !== inputHashOf(parsed.data))) {
+      throw new PlanChangedError(
+        `run ${this.runId} applies a reviewed plan, but action "${action.name}" at #${at.plan} now has another input than the one its plan was made from: the workflow took another path; preview it again and review the new plan`,
+        { action: action.name, seq: at.plan, reviewedHash: this.reviewedPlan },
+      );
+    }
 
     // policy and approval: decided again on every execution until the apply is recorded (policies, the autonomy
     // level and the kill switch may all change between plan and apply)

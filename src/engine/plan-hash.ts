@@ -15,6 +15,11 @@ export function runPlanHash(acts: ReadonlyArray<{ seq: number; action: string; h
   return sha256(canonicalJson(acts.map(({ seq, action, hash }) => ({ seq, action, hash }))));
 }
 
+/** sha256 (hex) of the canonical JSON of any JSON value (an act's input). */
+export function jsonHash(value: unknown): string {
+  return sha256(canonicalJson(value ?? null));
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
