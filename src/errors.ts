@@ -39,6 +39,11 @@ export const ErrorCodes = {
   INTERNAL: 'STEWARD_INTERNAL',
   ACTION_FAILED: 'STEWARD_ACTION_FAILED',
   KILL_SWITCH: 'STEWARD_KILL_SWITCH',
+  POLICY_DENIED: 'STEWARD_POLICY_DENIED',
+  APPROVAL_DENIED: 'STEWARD_APPROVAL_DENIED',
+  APPROVAL_NOT_FOUND: 'STEWARD_APPROVAL_NOT_FOUND',
+  APPROVAL_REFUSED: 'STEWARD_APPROVAL_REFUSED',
+  PLAN_CHANGED: 'STEWARD_PLAN_CHANGED',
   DUPLICATE_ACTION: 'STEWARD_DUPLICATE_ACTION',
   PLAN_INVALID: 'STEWARD_PLAN_INVALID',
   PLAN_TASK_FAILED: 'STEWARD_PLAN_TASK_FAILED',
@@ -176,6 +181,66 @@ export class KillSwitchError extends StewardError {
       `the kill switch is on${who}${why}: action "${action}" did not apply; the run is paused until the switch is turned off`,
       { details: { action, by, reason } },
     );
+  }
+}
+
+/** Policy forbade a phase of an action (or no policy permitted it): nothing was applied. */
+export class PolicyDeniedError extends StewardError {
+  override readonly retryable = false;
+  constructor(
+    action: string,
+    phase: 'plan' | 'apply' | 'approve',
+    resource: string,
+    decision: { policies: readonly string[]; errors: readonly string[]; version: string },
+    why?: string,
+  ) {
+    const deciding =
+      decision.policies.length > 0
+        ? `forbidden by ${decision.policies.map((p) => `"${p}"`).join(', ')}`
+        : 'no policy permits it';
+    const mend =
+      decision.policies.length > 0
+        ? 'change that policy, or the request it matched'
+        : 'add a permit policy, raise the autonomy level, or ask for approval';
+    super(ErrorCodes.POLICY_DENIED, `policy denied ${phase} of action "${action}" on ${resource}: ${why ?? deciding}; ${mend}`, {
+      details: { action, phase, resource, policies: [...decision.policies], errors: [...decision.errors], policyVersion: decision.version },
+    });
+  }
+}
+
+/** The approval an act waited for was denied, or expired before anyone decided. */
+export class ApprovalDeniedError extends StewardError {
+  override readonly retryable = false;
+  constructor(action: string, approvalId: string, status: 'denied' | 'expired', by: string | null, reason: string | null) {
+    const what =
+      status === 'expired'
+        ? 'expired before anyone decided (an expired approval is a denial)'
+        : `was denied by ${by ?? 'someone'}${reason ? ` (${reason})` : ''}`;
+    super(ErrorCodes.APPROVAL_DENIED, `approval ${approvalId} for action "${action}" ${what}; nothing was applied — start a new run to ask again`, {
+      details: { action, approvalId, status, by, reason },
+    });
+  }
+}
+
+/** No approval has that id. */
+export class ApprovalNotFoundError extends StewardError {
+  constructor(id: string) {
+    super(ErrorCodes.APPROVAL_NOT_FOUND, `no approval has id ${id}: list them with \`steward approvals list\``, { details: { approvalId: id } });
+  }
+}
+
+/** An approve or deny that cannot be accepted: it says why, and nothing was recorded. */
+export class ApprovalRefusedError extends StewardError {
+  constructor(id: string, message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCodes.APPROVAL_REFUSED, `approval ${id}: ${message}`, { details: { approvalId: id, ...details } });
+  }
+}
+
+/** A run would apply a plan other than the one that was reviewed. */
+export class PlanChangedError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCodes.PLAN_CHANGED, message, { details });
   }
 }
 

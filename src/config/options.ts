@@ -7,6 +7,7 @@ import type { ScheduleDefinition, WorkflowDefinition } from '../domain/workflow.
 import type { Store } from '../store/store.js';
 import type { Logger } from '../observability/logger.js';
 import { definePlanWorkflow } from '../plan/plan-workflow.js';
+import { PolicyEngine } from '../policy/engine.js';
 
 const queueSchema = z
   .object({
@@ -35,6 +36,30 @@ const optionsSchema = z
     logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && 'child' in v).optional(),
     clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && 'now' in v).optional(),
     ids: z.custom<IdSource>((v) => typeof v === 'object' && v !== null && 'runId' in v).optional(),
+    /** The policy engine, or where its policies are: `.cedar` files and directories besides the shipped defaults. */
+    policy: z
+      .union([
+        z.instanceof(PolicyEngine),
+        z
+          .object({
+            files: z.array(z.string().min(1)).optional(),
+            defaults: z.boolean().optional(),
+            cacheSize: z.number().int().min(0).max(10_000_000).optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    approvals: z
+      .object({
+        /** How long a request waits for a decision before it expires into a denial (default 24 h). */
+        timeoutMs: z.number().int().min(1).max(30 * 86_400_000).optional(),
+        /** Whether the requester may approve its own request (default false). */
+        allowSelfApproval: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    /** The autonomy level of runs started without one (capped by the global level; default: the global level). */
+    autonomy: z.number().int().min(0).max(3).optional(),
   })
   .strict();
 
@@ -60,7 +85,14 @@ export interface StewardConfig {
   readonly logger: Logger | undefined;
   readonly clock: Clock | undefined;
   readonly ids: IdSource | undefined;
+  /** The engine given, or the files to load one from (with `STEWARD_POLICIES`, comma-separated, when none is given). */
+  readonly policy: PolicyEngine | { files: readonly string[]; defaults: boolean; cacheSize: number | undefined };
+  readonly approvals: { readonly timeoutMs: number; readonly allowSelfApproval: boolean };
+  readonly autonomy: number | undefined;
 }
+
+/** How long an approval request waits unless configured. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 24 * 3_600_000;
 
 /** Parses and defaults the options; a bad option is a `ConfigError` naming it. */
 export function resolveOptions(options: StewardOptions): StewardConfig {
@@ -98,6 +130,19 @@ export function resolveOptions(options: StewardOptions): StewardConfig {
     logger: o.logger,
     clock: o.clock,
     ids: o.ids,
+    policy:
+      o.policy instanceof PolicyEngine
+        ? o.policy
+        : {
+            files: o.policy?.files ?? splitList(process.env.STEWARD_POLICIES),
+            defaults: o.policy?.defaults ?? true,
+            cacheSize: o.policy?.cacheSize,
+          },
+    approvals: Object.freeze({
+      timeoutMs: o.approvals?.timeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      allowSelfApproval: o.approvals?.allowSelfApproval ?? false,
+    }),
+    autonomy: o.autonomy,
   });
 }
 
@@ -116,4 +161,11 @@ function resolveActions(list: readonly RegisteredAction[]): ReadonlyMap<string, 
     indexes.set(action.name, index);
   });
   return actions;
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
 }

@@ -98,7 +98,9 @@ export type StepKind =
   | 'act.approval'
   | 'act.apply'
   | 'act.verify'
-  | 'act.rollback';
+  | 'act.rollback'
+  /** Seq 0 of a run applied from a reviewed plan: the plan's hash, and who applied it. */
+  | 'plan.reviewed';
 
 /** What became of a step. */
 export type StepStatus = 'completed' | 'failed' | 'retrying' | 'waiting';

@@ -5,6 +5,11 @@
  */
 import {
   ActionFailedError,
+  ApprovalDeniedError,
+  ErrorCodes,
+  PlanChangedError,
+  PolicyDeniedError,
+  StewardError,
   ChildFailedError,
   KillSwitchError,
   LeaseLostError,
@@ -36,10 +41,75 @@ import type {
   WorkflowLogger,
 } from '../domain/workflow.js';
 import type { AuditInput, StepWrite, Store, Suspension } from '../store/store.js';
-import type { ActionContext, ActionDefinition, ActResult, Verification } from '../domain/action.js';
+import type { ActionCategory, ActionContext, ActionDefinition, ActResult, Verification } from '../domain/action.js';
+import { actPlanHash } from './plan-hash.js';
+import { parsePrincipalText, type PolicyDecision } from '../policy/request.js';
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
+
+/** Sequence numbers an act takes, in every mode: plan, approval, apply, verify, rollback. */
+const ACT_SLOTS = 5;
+
+/** The sequence numbers of one act's phases. */
+interface ActSeqs {
+  plan: number;
+  approval: number;
+  apply: number;
+  verify: number;
+  rollback: number;
+}
+
+/** What an act's plan checkpoint records. */
+interface PlannedAct<P> {
+  plan: P;
+  /** sha256 of the action, version, resource and plan: what an approval and a review are bound to. */
+  hash: string;
+  resource: string;
+  policy: DecisionSummary;
+}
+
+/** A policy decision as the audit log keeps it. */
+interface DecisionSummary {
+  decision: 'allow' | 'deny';
+  policies: string[];
+  version: string;
+}
+
+/** What an approval checkpoint records when the approval was given. */
+interface ApprovalGrant {
+  approvalId: string;
+  by: string | null;
+  reason: string | null;
+  planHash: string;
+}
+
+/** Why an act may apply: the decision, and the approval it took (if any). */
+interface Authorization {
+  decision: PolicyDecision;
+  grant: ApprovalGrant | null;
+}
+
+/** Decides one phase of an act. */
+type PolicyAsker = (phase: 'plan' | 'apply', approved: boolean, reason?: string) => PolicyDecision;
+
+/** What the policy and approval phases read of an action. */
+type ActionAbout = Pick<ActionDefinition, 'name' | 'version' | 'category' | 'budgets' | 'approval'>;
+
+/** The principal of a run started without a subject. */
+const ANONYMOUS = Object.freeze({ type: 'Service', id: 'anonymous' });
+
+/** The autonomy level from which a category applies without approval (design §3). */
+const CATEGORY_RANK: Record<ActionCategory, number> = { read: 1, write: 2, deploy: 3, rollback: 3 };
+
+function decisionSummary(decision: PolicyDecision): DecisionSummary {
+  return { decision: decision.decision, policies: [...decision.policies], version: decision.version };
+}
+
+/** The id of the approval request of the act phase at `seq`: one per act, the same on every attempt. */
+export function approvalId(runId: string, seq: number): string {
+  return `apr_${runId.replace(/^run_/, '')}_${seq}`;
+}
 
 /** Sequence numbers each branch of `ctx.parallel` may use. */
 export const PARALLEL_SLOTS = 64;
@@ -207,7 +277,7 @@ export class RunContext implements WorkflowContext {
    * A step of any kind: runs `fn` at least once (retrying as `options` say) and records its JSON result exactly once
    * under the next sequence number; a replay returns the record. The phases of `ctx.act` are checkpoints too.
    */
-  private async checkpoint<T>(
+  private checkpoint<T>(
     kind: StepKind,
     name: string,
     fn: (step: StepContext) => Promise<T> | T,
@@ -215,6 +285,53 @@ export class RunContext implements WorkflowContext {
     auditOf?: AuditOf,
   ): Promise<T> {
     const { seq, record } = this.next(kind, name);
+    return this.runCheckpoint(seq, record, kind, name, fn, options, auditOf);
+  }
+
+  /** A checkpoint at a sequence number reserved before (the phases of an act). */
+  private checkpointAt<T>(
+    seq: number,
+    kind: StepKind,
+    name: string,
+    fn: (step: StepContext) => Promise<T> | T,
+    options: StepOptions = {},
+    auditOf?: AuditOf,
+  ): Promise<T> {
+    return this.runCheckpoint(seq, this.recordAt(seq, kind, name), kind, name, fn, options, auditOf);
+  }
+
+  /** The history's record at a reserved sequence number, checking that replay calls the same step there. */
+  private recordAt(seq: number, kind: StepKind, name: string): StepRecord | undefined {
+    this.checkLive();
+    const record = this.history.get(seq);
+    if (record && (record.kind !== kind || record.name !== name)) {
+      throw new NonDeterminismError(this.runId, seq, `${record.kind} "${record.name}"`, `${kind} "${name}"`);
+    }
+    return record;
+  }
+
+  /** Reserves `count` sequence numbers and answers the one before them. */
+  private reserve(count: number, kind: string, name: string): number {
+    this.checkLive();
+    const base = this.cursor.seq;
+    if (base + count > this.cursor.limit) {
+      throw new ValidationError(
+        `a branch of ctx.parallel made more than ${PARALLEL_SLOTS} checkpointed calls (at ${kind} "${name}"): split the work into more branches or into child runs`,
+      );
+    }
+    this.cursor.seq = base + count;
+    return base;
+  }
+
+  private async runCheckpoint<T>(
+    seq: number,
+    record: StepRecord | undefined,
+    kind: StepKind,
+    name: string,
+    fn: (step: StepContext) => Promise<T> | T,
+    options: StepOptions,
+    auditOf: AuditOf | undefined,
+  ): Promise<T> {
     if (record?.status === 'completed') return record.result as T;
     if (record?.status === 'failed') {
       throw new StepFailedError(name, record.attempts, record.error ?? { code: 'STEWARD_STEP_FAILED', name: 'Error', message: 'failed' });
@@ -336,6 +453,9 @@ export class RunContext implements WorkflowContext {
       throw new ValidationError(`input of action "${action.name}" is invalid: ${formatIssues(parsed.error.issues, 'input')}`);
     }
     const resource = action.resource(parsed.data);
+    // an act takes the same five sequence numbers in every mode, so a plan-mode run can be applied by replay
+    const base = this.reserve(ACT_SLOTS, 'act', action.name);
+    const at: ActSeqs = { plan: base + 1, approval: base + 2, apply: base + 3, verify: base + 4, rollback: base + 5 };
     const phase = (step: StepContext): ActionContext => ({
       runId: step.runId,
       seq: step.seq,
@@ -353,28 +473,225 @@ export class RunContext implements WorkflowContext {
     const about = { action: action.name, version: action.version, category: action.category, resource };
     const audited =
       (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>): AuditOf =>
-      (record) =>
-        record.ok
-          ? { kind: done, subject, data: { ...about, attempts: record.attempts, ...detail(record.result) } }
-          : { kind: failed, subject, data: { ...about, attempts: record.attempts, error: { code: record.error?.code, message: record.error?.message } } };
-    const plan = await this.checkpoint(
+      (record) => {
+        if (record.ok) return { kind: done, subject, data: { ...about, attempts: record.attempts, ...detail(record.result) } };
+        const error = { code: record.error?.code, message: record.error?.message };
+        if (record.error?.code === ErrorCodes.POLICY_DENIED || record.error?.code === ErrorCodes.PLAN_CHANGED) {
+          return { kind: record.error.code === ErrorCodes.POLICY_DENIED ? 'policy.denied' : 'plan.changed', subject, data: { ...about, ...record.error.details, error } };
+        }
+        return { kind: failed, subject, data: { ...about, attempts: record.attempts, error } };
+      };
+    const ask = this.policyAsker(action, resource);
+    const planned = await this.checkpointAt(
+      at.plan,
       'act.plan',
       action.name,
-      (step) => action.plan(parsed.data, phase(step)),
+      async (step): Promise<PlannedAct<P>> => {
+        if (this.reviewedPlan !== null) {
+          throw new PlanChangedError(
+            `run ${this.runId} applies a reviewed plan, which has no plan for action "${action.name}" on ${resource} at #${at.plan}: the workflow took another path; preview it again and review the new plan`,
+            { action: action.name, resource, seq: at.plan, reviewedHash: this.reviewedPlan },
+          );
+        }
+        const decision = ask('plan', false);
+        if (decision.decision === 'deny') throw new PolicyDeniedError(action.name, 'plan', resource, decision);
+        const plan = await action.plan(parsed.data, phase(step));
+        const encoded = encodeJson(plan ?? null);
+        if (!encoded.ok) throw new StepResultNotJsonError(`${action.name} (plan)`, encoded.reason);
+        const json = JSON.parse(encoded.json) as P;
+        return { plan: json, hash: actPlanHash(action, resource, json), resource, policy: decisionSummary(decision) };
+      },
       attempts,
-      audited('act.planned', 'act.plan_failed', (result) => ({ plan: result })),
+      audited('act.planned', 'act.plan_failed', (result) => {
+        const r = result as PlannedAct<P>;
+        return { plan: r.plan, planHash: r.hash, policy: r.policy };
+      }),
     );
-    if (this.mode === 'plan') return { status: 'planned', action: action.name, resource, plan };
+    if (this.mode === 'plan') return { status: 'planned', action: action.name, resource, plan: planned.plan };
 
-    // the resource's lock, held from apply to verify: a second run on the resource waits, holding no worker
-    const applySeqAhead = this.cursor.seq + 1;
-    const finished = this.history.get(action.verify === undefined ? applySeqAhead : applySeqAhead + 1)?.status === 'completed';
-    const locked = !finished && (await this.lockResource(resource));
+    // policy and approval: decided again on every execution until the apply is recorded (policies, the autonomy
+    // level and the kill switch may all change between plan and apply)
+    const applyRecord = this.recordAt(at.apply, 'act.apply', action.name);
+    if (applyRecord?.status === 'failed' && applyRecord.error?.code === ErrorCodes.POLICY_DENIED) throw reviveError(applyRecord.error);
+    let authorization: Authorization | null = null;
+    if (applyRecord?.status !== 'completed') {
+      authorization = await this.authorizeApply(action, resource, planned, at, ask, audited);
+    }
+
+    // the resource's lock, held from apply to verify: a second run on the resource waits, holding no worker. A read
+    // changes nothing, so it takes none.
+    const finished = this.history.get(action.verify === undefined ? at.apply : at.verify)?.status === 'completed';
+    const locked = action.category !== 'read' && !finished && (await this.lockResource(resource));
     try {
-      return await this.applyAndVerify(action, plan, resource, phase, attempts, audited);
+      return await this.applyAndVerify(action, planned.plan, resource, at, phase, attempts, audited, authorization);
     } finally {
       if (locked) this.unlockResource(resource);
     }
+  }
+
+  /** The subject of the run as a policy principal; a run started without one acts as `Service::"anonymous"`. */
+  private get principal(): { type: string; id: string } {
+    return this.run.subject === null ? ANONYMOUS : (parsePrincipalText(this.run.subject) ?? ANONYMOUS);
+  }
+
+  /** The run's autonomy level: its own (or the Steward's default), capped by the global one. */
+  private get autonomy(): number {
+    const global = this.deps.controls.value.autonomy;
+    const own = this.run.autonomy ?? this.deps.config.autonomy ?? global;
+    return Math.min(own, global);
+  }
+
+  /** Whether this run applies a reviewed plan: the hash it was reviewed with, or null. */
+  private get reviewedPlan(): string | null {
+    const record = this.history.get(0);
+    return record?.kind === 'plan.reviewed' ? (record.result as { hash: string }).hash : null;
+  }
+
+  /** Asks the policy engine about a phase of this act. */
+  private policyAsker(action: ActionAbout, resource: string): PolicyAsker {
+    const budgets = action.budgets;
+    const resourceAttrs = { name: resource, category: action.category, network: budgets.network ?? 'none' };
+    const limits = {
+      ...(budgets.timeoutMs === undefined ? {} : { timeoutMs: budgets.timeoutMs }),
+      ...(budgets.maxAttempts === undefined ? {} : { maxAttempts: budgets.maxAttempts }),
+      ...(budgets.ratePerMinute === undefined ? {} : { ratePerMinute: budgets.ratePerMinute }),
+    };
+    return (phase, approved, reason) =>
+      this.deps.policy.authorize({
+        principal: this.principal,
+        action: phase,
+        resource: resourceAttrs,
+        context: { autonomy: this.autonomy, mode: this.mode, approved, budgets: limits, ...(reason ? { reason } : {}) },
+      });
+  }
+
+  /**
+   * Decides whether the act may apply: alone, after an approval, or not at all. A denial is recorded as the apply's
+   * failure, with an audit entry naming the deciding policies, and thrown as `PolicyDeniedError`.
+   */
+  private async authorizeApply<P>(
+    action: ActionAbout,
+    resource: string,
+    planned: PlannedAct<P>,
+    at: ActSeqs,
+    ask: PolicyAsker,
+    audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
+  ): Promise<Authorization> {
+    const deny = (decision: PolicyDecision, why?: string): never => {
+      const error = new PolicyDeniedError(action.name, 'apply', resource, decision, why);
+      const serialized = serializeError(error);
+      const audit = audited('', '', () => ({}))({ ok: false, attempts: 0, result: null, error: serialized });
+      this.pipeline(
+        this.store.recordStep(this.lease, this.stepWrite(at.apply, 'act.apply', action.name, { status: 'failed', attempts: 0, error: serialized, ...this.auditFields(audit) })),
+      );
+      throw error;
+    };
+    // a replay follows the path the history took: an act that asked for approval waits for it
+    if (this.recordAt(at.approval, 'act.approval', action.name) === undefined) {
+      const alone = ask('apply', false);
+      if (alone.decision === 'deny' && alone.policies.length > 0) return deny(alone);
+      const needs: string[] = [];
+      if (action.approval === 'always') needs.push('action-requires-approval');
+      if (CATEGORY_RANK[action.category] > this.autonomy) needs.push('above-autonomy');
+      if (alone.decision === 'deny') needs.push('no-permit');
+      if (needs.length === 0) return { decision: alone, grant: null };
+      if (action.approval === 'never') {
+        return deny(alone, `it needs approval (${needs.join(', ')}) at autonomy ${this.autonomy}, and the action never asks for it`);
+      }
+      const ifApproved = ask('apply', true);
+      if (ifApproved.decision === 'deny') return deny(ifApproved, ifApproved.policies.length > 0 ? undefined : 'no policy permits it even when approved');
+      const grant = await this.awaitApproval(action, resource, planned, at.approval, needs);
+      const decision = ask('apply', true, grant.reason ?? undefined);
+      return decision.decision === 'deny' ? deny(decision) : { decision, grant };
+    }
+    const grant = await this.awaitApproval(action, resource, planned, at.approval, []);
+    const decision = ask('apply', true, grant.reason ?? undefined);
+    return decision.decision === 'deny' ? deny(decision) : { decision, grant };
+  }
+
+  /**
+   * The approval checkpoint: files the request (its plan, hash, requester and why it is needed) and suspends the run
+   * until someone decides or it expires. An approval serves this act's plan only, once; a denial or an expiry fails
+   * the act with `ApprovalDeniedError`.
+   */
+  private async awaitApproval<P>(
+    action: ActionAbout,
+    resource: string,
+    planned: PlannedAct<P>,
+    seq: number,
+    reasons: string[],
+  ): Promise<ApprovalGrant> {
+    const record = this.recordAt(seq, 'act.approval', action.name);
+    if (record?.status === 'completed') return record.result as ApprovalGrant;
+    if (record?.status === 'failed' && record.error) throw reviveError(record.error);
+    await this.settle();
+    this.checkLive();
+    const now = this.deps.clock.now();
+    const id = approvalId(this.runId, seq);
+    const subject = `Resource::${JSON.stringify(resource)}`;
+    const about = { approvalId: id, action: action.name, version: action.version, category: action.category, resource, planHash: planned.hash };
+    const expiresAt = now + this.deps.config.approvals.timeoutMs;
+    const approval = await this.store.requestApproval(
+      this.lease,
+      {
+        id,
+        runId: this.runId,
+        seq,
+        action: action.name,
+        actionVersion: action.version,
+        category: action.category,
+        resource,
+        network: action.budgets.network ?? 'none',
+        planJson: JSON.stringify(planned.plan),
+        planHash: planned.hash,
+        requester: this.run.subject,
+        reasons,
+        createdAt: now,
+        expiresAt,
+      },
+      {
+        requested: this.auditInput({ kind: 'approval.requested', subject, data: { ...about, reasons, expiresAt } }),
+        expired: this.auditInput({ kind: 'approval.expired', subject, data: about }),
+      },
+      now,
+    );
+    const fail = (error: StewardError): never => {
+      this.pipeline(
+        this.store.recordStep(
+          this.lease,
+          this.stepWrite(seq, 'act.approval', action.name, { status: 'failed', error: serializeError(error), startedAt: record?.startedAt ?? now }),
+        ),
+      );
+      throw error;
+    };
+    switch (approval.status) {
+      case 'pending':
+        this.log.info('act waits for approval', { action: action.name, resource, approvalId: id, expiresAt: approval.expiresAt });
+        return this.suspend({
+          kind: 'approval',
+          ref: id,
+          runnableAt: approval.expiresAt,
+          now,
+          step: record ? null : this.stepWrite(seq, 'act.approval', action.name, { status: 'waiting', resultJson: JSON.stringify({ approvalId: id }), wakeAt: approval.expiresAt, finishedAt: null }),
+        });
+      case 'approved': {
+        if (approval.planHash !== planned.hash) {
+          return fail(new PlanChangedError(`approval ${id} was given for plan ${approval.planHash}, not for the plan ${planned.hash} this act would apply`, { approvalId: id }));
+        }
+        const grant: ApprovalGrant = { approvalId: id, by: approval.decidedBy, reason: approval.reason, planHash: approval.planHash };
+        this.pipeline(
+          this.store.recordStep(this.lease, this.stepWrite(seq, 'act.approval', action.name, { resultJson: JSON.stringify(grant), startedAt: record?.startedAt ?? now })),
+        );
+        return grant;
+      }
+      default:
+        return fail(new ApprovalDeniedError(action.name, id, approval.status, approval.decidedBy, approval.reason));
+    }
+  }
+
+  /** An audit entry of this run, redacted and stamped now. */
+  private auditInput(entry: AuditDraft): AuditInput {
+    return this.auditFields(entry).audit as AuditInput;
   }
 
   /** Takes the resource's lock, or suspends the run until it is given back (or, as a backstop, a while later). */
@@ -407,9 +724,11 @@ export class RunContext implements WorkflowContext {
     action: ActionDefinition<I, P, O>,
     plan: P,
     resource: string,
+    at: ActSeqs,
     phase: (step: StepContext) => ActionContext,
     attempts: { maxAttempts: number },
     audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
+    authorization: Authorization | null,
   ): Promise<ActResult<P, O>> {
     // the kill switch: no apply starts while it is on, and one in flight stops when it turns on (its run pauses)
     const controls = this.deps.controls;
@@ -417,21 +736,28 @@ export class RunContext implements WorkflowContext {
       const { by, reason } = controls.value.killSwitch;
       return new KillSwitchError(action.name, by, reason);
     };
-    const applyRecorded = this.history.get(this.cursor.seq + 1)?.status === 'completed';
+    const applyRecorded = this.history.get(at.apply)?.status === 'completed';
     if (!applyRecorded && controls.killSwitchOn) {
       this.abort.abort(stopped());
       throw this.abort.reason;
     }
     const unwatch = applyRecorded ? () => undefined : controls.watch((now) => now.killSwitch.on && this.abort.abort(stopped()));
+    const granted =
+      authorization === null
+        ? {}
+        : {
+            policy: decisionSummary(authorization.decision),
+            ...(authorization.grant === null ? {} : { approval: { id: authorization.grant.approvalId, by: authorization.grant.by } }),
+          };
     let outcome: O;
     try {
-      const applySeq = this.cursor.seq + 1;
-      outcome = await this.checkpoint(
+      outcome = await this.checkpointAt(
+        at.apply,
         'act.apply',
         action.name,
         (step) => action.apply(plan, phase(step)),
         { ...attempts, ...(action.budgets.timeoutMs === undefined ? {} : { timeoutMs: action.budgets.timeoutMs }) },
-        audited('act.applied', 'act.apply_failed', (result) => ({ idempotencyKey: `${this.runId}:${applySeq}`, outcome: result })),
+        audited('act.applied', 'act.apply_failed', (result) => ({ idempotencyKey: `${this.runId}:${at.apply}`, outcome: result, ...granted })),
       );
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
@@ -440,14 +766,15 @@ export class RunContext implements WorkflowContext {
       unwatch();
     }
     const verify = action.verify;
-    const undo = (): Promise<boolean> => this.undo(action, outcome, phase, resource);
+    const undo = (): Promise<boolean> => this.undo(action, outcome, phase, resource, at.rollback);
     if (verify === undefined) {
       this.applied.push({ undo, action: action.name, resource });
       return { status: 'applied', action: action.name, resource, plan, outcome, verification: null };
     }
     let verification: Verification;
     try {
-      verification = await this.checkpoint(
+      verification = await this.checkpointAt(
+        at.verify,
         'act.verify',
         action.name,
         (step) => verify(outcome, phase(step)),
@@ -459,11 +786,11 @@ export class RunContext implements WorkflowContext {
       );
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
-      const rolledBack = await this.undo(action, outcome, phase, resource);
+      const rolledBack = await undo();
       throw new ActionFailedError(action.name, 'verify', error.message, { resource, rolledBack, error: serializeError(error) });
     }
     if (verification === false || (typeof verification === 'object' && verification.ok !== true)) {
-      const rolledBack = await this.undo(action, outcome, phase, resource);
+      const rolledBack = await undo();
       throw new ActionFailedError(action.name, 'verify', 'verify reported that the apply did not do what it should', {
         resource,
         rolledBack,
@@ -504,12 +831,14 @@ export class RunContext implements WorkflowContext {
     outcome: O,
     phase: (step: StepContext) => ActionContext,
     resource: string,
+    seq: number,
   ): Promise<boolean> {
     const rollback = action.rollback;
     if (rollback === undefined) return false;
     const subject = `Resource::${JSON.stringify(resource)}`;
     const about = { action: action.name, version: action.version, category: action.category, resource };
-    await this.checkpoint(
+    await this.checkpointAt(
+      seq,
       'act.rollback',
       action.name,
       async (step) => {
@@ -772,6 +1101,9 @@ class RunStore {
   }
   releaseLock(...args: Parameters<Store['releaseLock']>): ReturnType<Store['releaseLock']> {
     return this.watch(this.store.releaseLock(...args));
+  }
+  requestApproval(...args: Parameters<Store['requestApproval']>): ReturnType<Store['requestApproval']> {
+    return this.watch(this.store.requestApproval(...args));
   }
 }
 

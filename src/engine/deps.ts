@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/store.js';
 import type { ControlState } from './controls.js';
 import type { Redactor } from '../audit/redactor.js';
+import type { PolicyEngine } from '../policy/engine.js';
 
 /** The engine's injected dependencies. */
 export interface EngineDeps {
@@ -19,4 +20,6 @@ export interface EngineDeps {
   readonly controls: ControlState;
   /** Takes secrets out of what goes into the audit log. */
   readonly redactor: Redactor;
+  /** Decides every plan, apply and approve. */
+  readonly policy: PolicyEngine;
 }

@@ -174,7 +174,8 @@ export async function executeRun(
       await finish({ status: 'failed', error: serializeError(new StewardError(code, message)) }, pending);
       return;
     }
-    await finish({ status: 'succeeded', outputJson: encoded.json }, pending);
+    // a plan-mode run rests as planned: its plans wait for review, and for applyPlan
+    await finish({ status: run.mode === 'plan' ? 'planned' : 'succeeded', outputJson: encoded.json }, pending);
   } catch (error) {
     if (error instanceof LeaseLostError) {
       free();

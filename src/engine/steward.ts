@@ -27,12 +27,21 @@ import { ControlState } from './controls.js';
 import type { EngineDeps } from './deps.js';
 import { Scheduler } from './scheduler.js';
 import { Worker, type WorkerStopOptions } from './worker.js';
+import { ApprovalDesk, type Approvals } from './approvals.js';
+import { applyPlan, planOf, type ApplyPlanOptions, type PlanSummary } from './plans.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { parsePrincipalText } from '../policy/request.js';
 
 const startOptionsSchema = z
   .object({
     idempotencyKey: z.string().min(1).max(255).optional(),
     mode: z.enum(['apply', 'plan']).optional(),
-    subject: z.string().min(1).max(256).optional(),
+    subject: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((text) => parsePrincipalText(text) !== null, 'a subject is a principal written Type::"id", e.g. User::"alice" or Agent::"planner" (Type one of User, Agent, Service)')
+      .optional(),
     goal: z.string().max(4096).optional(),
     queue: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'queue names are 1–64 letters, digits, . _ : -').optional(),
     priority: z.number().int().min(-1000).max(1000).optional(),
@@ -91,7 +100,7 @@ export interface Steward {
   list(options?: ListOptions): Promise<RunPage>;
   signal(id: string, name: string, payload?: unknown): Promise<void>;
   cancel(id: string, options?: { reason?: string }): Promise<CancelResult>;
-  /** Waits until the run ends and returns its record (whatever the status). */
+  /** Waits until the run ends (or, in plan mode, is `planned`) and returns its record (whatever the status). */
   wait(id: string, options?: { timeoutMs?: number }): Promise<RunRecord>;
   /** The store-wide controls: the kill switch and the global autonomy level. */
   controls(): Promise<Controls>;
@@ -100,6 +109,23 @@ export interface Steward {
    * applies in flight see their signal aborted and their runs pause; turning it off resumes them.
    */
   killSwitch(on: boolean, options?: { by?: string; reason?: string }): Promise<Controls>;
+  /** The global autonomy level (0 observe … 3 everything applies alone); each run's level is capped by it. */
+  readonly autonomy: {
+    get(): Promise<number>;
+    /** Sets the global level for every worker of the store, audited. */
+    set(level: number, options?: { by?: string; reason?: string }): Promise<Controls>;
+  };
+  /** The approvals inbox: list, approve, deny. */
+  readonly approvals: Approvals;
+  /** The policy engine deciding every plan, apply and approve. */
+  readonly policy: PolicyEngine;
+  /** Every act's plan of a run, and the run's plan hash. */
+  planOf(runId: string): Promise<PlanSummary>;
+  /**
+   * Applies a `planned` run exactly as reviewed: it goes back to its queue in apply mode and replays its plans. With
+   * `expectHash`, refused (`PlanChangedError`) unless the run's plan hash is that one.
+   */
+  applyPlan(runId: string, options?: ApplyPlanOptions): Promise<{ runId: string; hash: string }>;
   close(options?: WorkerStopOptions): Promise<void>;
 }
 
@@ -107,10 +133,17 @@ const killSwitchOptionsSchema = z
   .object({ by: z.string().min(1).max(256).optional(), reason: z.string().max(2000).optional() })
   .strict();
 
+const autonomySchema = z.number().int('an autonomy level is a whole number').min(0, 'autonomy levels go from 0 to 3').max(3, 'autonomy levels go from 0 to 3');
+
 /** Creates a Steward on the configured store. Nothing runs until `worker.start()`. */
 export async function createSteward(options: StewardOptions = {}): Promise<Steward> {
   const config = resolveOptions(options);
   const logger = config.logger ?? createLogger();
+  // a bad policy file stops start-up here, naming the file and the policy, before the store is touched
+  const policy =
+    config.policy instanceof PolicyEngine
+      ? config.policy
+      : PolicyEngine.load({ paths: config.policy.files, defaults: config.policy.defaults, ...(config.policy.cacheSize === undefined ? {} : { cacheSize: config.policy.cacheSize }) });
   const store = typeof config.store === 'string' ? await openStore(config.store, { logger }) : config.store;
   try {
     const queues = [...config.queues.entries()].map(([name, q]) => ({ name, ...q }));
@@ -135,6 +168,7 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
     workflows: config.workflows,
     controls,
     redactor: new Redactor(),
+    policy,
   };
   return new StewardInstance(deps, typeof config.store === 'string');
 }
@@ -148,6 +182,9 @@ class StewardInstance implements Steward {
   private readonly unsubscribe: () => void;
   private readonly controlsPoll: NodeJS.Timeout;
   private closed = false;
+  readonly approvals: Approvals;
+  readonly policy: PolicyEngine;
+  readonly autonomy: Steward['autonomy'];
 
   constructor(
     private readonly deps: EngineDeps,
@@ -155,6 +192,12 @@ class StewardInstance implements Steward {
   ) {
     this.store = deps.store;
     this.config = deps.config;
+    this.policy = deps.policy;
+    this.approvals = new ApprovalDesk(deps);
+    this.autonomy = {
+      get: async () => (await this.controls()).autonomy,
+      set: (level, options) => this.setAutonomy(level, options),
+    };
     this.scheduler = new Scheduler(deps, deps.config.schedules, (schedule, tickAt) => this.startScheduled(schedule, tickAt));
     // the schedules tick while a worker of this instance runs
     this.worker = new Worker(deps, {
@@ -209,6 +252,40 @@ class StewardInstance implements Steward {
     this.deps.controls.update(controls);
     this.deps.logger.warn({ by, reason }, on ? 'kill switch turned on: no apply starts' : 'kill switch turned off: paused runs resume');
     return controls;
+  }
+
+  private async setAutonomy(level: number, options: { by?: string; reason?: string } = {}): Promise<Controls> {
+    this.ensureOpen();
+    const checked = autonomySchema.safeParse(level);
+    if (!checked.success) throw new ValidationError(`invalid autonomy level ${JSON.stringify(level)}: ${formatIssues(checked.error.issues, 'level')}`);
+    const parsed = killSwitchOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new ValidationError(`invalid autonomy options: ${formatIssues(parsed.error.issues, 'options')}`);
+    const by = parsed.data.by ?? null;
+    const reason = parsed.data.reason ?? null;
+    const now = this.deps.clock.now();
+    const before = this.deps.controls.value.autonomy;
+    const audit: AuditInput = {
+      kind: 'autonomy.changed',
+      at: now,
+      actor: by,
+      runId: null,
+      subject: null,
+      data: this.deps.redactor.redact({ from: before, to: checked.data, reason }) as Record<string, unknown>,
+    };
+    const controls = await this.store.setAutonomy(checked.data, { by, reason, now }, audit);
+    this.deps.controls.update(controls);
+    this.deps.logger.warn({ by, reason, from: before, to: controls.autonomy }, 'global autonomy level changed');
+    return controls;
+  }
+
+  planOf(runId: string): Promise<PlanSummary> {
+    this.ensureOpen();
+    return planOf(this.deps, runId);
+  }
+
+  applyPlan(runId: string, options: ApplyPlanOptions = {}): Promise<{ runId: string; hash: string }> {
+    this.ensureOpen();
+    return applyPlan(this.deps, runId, options);
   }
 
   private ensureOpen(): void {
@@ -300,6 +377,7 @@ class StewardInstance implements Steward {
         const run = await this.wait(id, opts);
         switch (run.status) {
           case 'succeeded':
+          case 'planned':
             return run.output as O;
           case 'cancelled':
             throw new RunCancelledError(id);
@@ -368,7 +446,7 @@ class StewardInstance implements Steward {
     for (;;) {
       this.ensureOpen();
       const run = await this.run(id);
-      if (isTerminal(run.status)) return run;
+      if (isTerminal(run.status) || run.status === 'planned') return run;
       const left = deadline - this.deps.clock.now();
       if (left <= 0) return run;
       // woken by this process's commit, or by the poll for runs finished in other processes

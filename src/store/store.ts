@@ -114,6 +114,8 @@ export interface Suspension {
 /** How a run ends. */
 export type RunOutcome =
   | { status: 'succeeded'; outputJson: string }
+  /** A plan-mode run reached its end: every act stopped at its plan, which waits for `applyPlan`. */
+  | { status: 'planned'; outputJson: string }
   | { status: 'failed'; error: SerializedError }
   | { status: 'cancelled'; error: SerializedError | null }
   /** The run failed and its applied actions were rolled back: it passes through `compensating` to `rolled_back`. */
@@ -220,6 +222,81 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** Where an approval request stands; every status but `pending` is final. */
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+/** An approval request as an act files it: the plan it is for, its hash, who asks and why it is needed. */
+export interface NewApproval {
+  id: string;
+  runId: string;
+  /** The sequence number of the act's approval checkpoint: one request per act, and an approval serves that act only. */
+  seq: number;
+  action: string;
+  actionVersion: string;
+  category: 'read' | 'write' | 'deploy' | 'rollback';
+  resource: string;
+  /** The network the action reaches (its `budgets.network`), for the approver's policy decision. */
+  network: string;
+  planJson: string;
+  planHash: string;
+  /** The run's subject, as a principal (`Agent::"planner"`), or null. */
+  requester: string | null;
+  /** Why approval is needed: `action-requires-approval`, `above-autonomy`, `no-permit`. */
+  reasons: string[];
+  createdAt: number;
+  /** An approval still pending then is expired: a denial. */
+  expiresAt: number;
+}
+
+/** An approval request as stored. */
+export interface ApprovalRecord {
+  id: string;
+  runId: string;
+  seq: number;
+  action: string;
+  actionVersion: string;
+  category: NewApproval['category'];
+  resource: string;
+  network: string;
+  plan: unknown;
+  planHash: string;
+  requester: string | null;
+  reasons: string[];
+  status: ApprovalStatus;
+  decidedBy: string | null;
+  /** The approver's reason-for-access, or the denier's reason. */
+  reason: string | null;
+  decidedAt: number | null;
+  createdAt: number;
+  expiresAt: number;
+  /** When the act took the approval (it serves one act, once). */
+  consumedAt: number | null;
+}
+
+/** A person's decision on an approval request. */
+export interface ApprovalDecision {
+  status: 'approved' | 'denied';
+  by: string;
+  reason: string | null;
+  now: number;
+}
+
+/** What a decision did: recorded, found the request expired (and recorded that), or found it decided already. */
+export interface ApprovalDecisionResult {
+  outcome: 'decided' | 'expired' | 'already_decided';
+  approval: ApprovalRecord;
+}
+
+/** Which approvals to list: oldest first. */
+export interface ApprovalFilter {
+  status?: readonly ApprovalStatus[];
+  runId?: string;
+  limit: number;
+}
+
+/** What `applyPlan` found: the run turned to apply mode, or the status that prevented it. */
+export type PlanApplication = { applied: true; run: RunRecord } | { applied: false; status: RunStatus | null };
+
 /** The store seam. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -287,11 +364,33 @@ export interface Store {
    * paused run back to its queue.
    */
   setKillSwitch(on: boolean, change: ControlChange, audit: AuditInput | null): Promise<Controls>;
+  /** Sets the global autonomy level (0–3), with its audit entry in the same transaction. */
+  setAutonomy(level: number, change: ControlChange, audit: AuditInput | null): Promise<Controls>;
   /**
    * Pauses a running run under its lease (the kill switch stopped it): it holds no lease and waits for the switch
    * to go off. If the switch is already off again, the run goes back to its queue instead.
    */
   pauseRun(lease: Lease, now: number): Promise<void>;
+
+  /**
+   * Files an act's approval request under its lease (idempotently: the same run and seq answer the stored request),
+   * with its audit entry. A pending request past its expiry is expired there and then (audited with `expired`), and
+   * an approved one is marked consumed. Answers the request as it stands.
+   */
+  requestApproval(lease: Lease, approval: NewApproval, audit: { requested: AuditInput; expired: AuditInput }, now: number): Promise<ApprovalRecord>;
+  /**
+   * Decides a pending request, with its audit entry, and wakes the run waiting for it. A request past its expiry is
+   * expired instead (audited with `expired`); one decided already is left as it is.
+   */
+  decideApproval(id: string, decision: ApprovalDecision, audit: { decided: AuditInput; expired: AuditInput }): Promise<ApprovalDecisionResult>;
+  getApproval(id: string): Promise<ApprovalRecord | null>;
+  listApprovals(filter: ApprovalFilter): Promise<ApprovalRecord[]>;
+  /**
+   * Turns a `planned` run into an apply-mode run that replays its reviewed plans: every record but the plans is
+   * dropped, a `plan.reviewed` record (seq 0) holds the hash, and the run goes back to its queue; with its audit
+   * entry, in one transaction. Answers the status that prevented it when the run is not `planned`.
+   */
+  applyPlan(runId: string, review: { hash: string; by: string | null; reason: string | null; now: number }, audit: AuditInput): Promise<PlanApplication>;
 
   /** Listens to changes committed by this process. Returns the unsubscribe function. */
   subscribe(listener: (notice: StoreNotice) => void): () => void;

@@ -33,6 +33,7 @@ describe('an act killed between apply and verify', () => {
     const ledgerPath = join(dir, 'ledger.txt');
     const steward = await createSteward({ store: `sqlite:${dbPath}`, workflows: [makeActWorkflow(null, false)], logger: silentLogger });
     const workers: WorkerProcess[] = [];
+    await steward.autonomy.set(3, { by: 'User::"test"' });
     try {
       const handle = await steward.start('act.crash', { service: 'api', image: 'api:2.0' });
 
@@ -51,7 +52,7 @@ describe('an act killed between apply and verify', () => {
 
       const lines = ledger(ledgerPath);
       const applies = lines.filter((l) => l.phase === 'apply');
-      expect(applies).toEqual([{ phase: 'apply', key: `${handle.id}:2`, pid: workers[0]!.child.pid }]);
+      expect(applies).toEqual([{ phase: 'apply', key: `${handle.id}:3`, pid: workers[0]!.child.pid }]);
       const verifies = lines.filter((l) => l.phase === 'verify');
       expect(verifies.map((l) => l.pid)).toEqual([workers[0]!.child.pid, workers[1]!.child.pid]);
       const steps = await steward.steps(handle.id);

@@ -61,7 +61,7 @@ function scaleWorkflow(action: ReturnType<typeof scaleAction>) {
 describe('ctx.act', () => {
   it('plans, applies with the apply step’s key, verifies, and records each phase once', async () => {
     const calls: Call[] = [];
-    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls))] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [scaleWorkflow(scaleAction(calls))] });
     steward.worker.start();
     const handle = await steward.start('ops.scale', { service: 'api', replicas: 5 });
 
@@ -76,18 +76,19 @@ describe('ctx.act', () => {
       verification: { ok: true, replicas: 5 },
     });
     expect(calls.map((c) => c.phase)).toEqual(['plan', 'apply', 'verify']);
-    expect(calls[1]).toMatchObject({ key: `${handle.id}:2`, resource: 'service:api' });
+    expect(calls[1]).toMatchObject({ key: `${handle.id}:3`, resource: 'service:api' });
     const steps = await steward.steps(handle.id);
+    // an act takes five sequence numbers in every mode: plan, approval, apply, verify, rollback
     expect(steps.map((s) => [s.seq, s.kind, s.name, s.status])).toEqual([
       [1, 'act.plan', 'service.scale', 'completed'],
-      [2, 'act.apply', 'service.scale', 'completed'],
-      [3, 'act.verify', 'service.scale', 'completed'],
+      [3, 'act.apply', 'service.scale', 'completed'],
+      [4, 'act.verify', 'service.scale', 'completed'],
     ]);
   });
 
   it('a plan-mode run stores the plan and applies nothing', async () => {
     const calls: Call[] = [];
-    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls))] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [scaleWorkflow(scaleAction(calls))] });
     steward.worker.start();
     const handle = await steward.start('ops.scale', { service: 'api', replicas: 5 }, { mode: 'plan' });
 
@@ -102,7 +103,7 @@ describe('ctx.act', () => {
 
   it('an apply that fails is retried with the same idempotency key', async () => {
     const calls: Call[] = [];
-    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls, { failFirstApply: true }))] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [scaleWorkflow(scaleAction(calls, { failFirstApply: true }))] });
     steward.worker.start();
     const handle = await steward.start('ops.scale', { service: 'api', replicas: 3 });
 
@@ -110,12 +111,12 @@ describe('ctx.act', () => {
 
     const applies = calls.filter((c) => c.phase === 'apply');
     expect(applies.map((c) => c.attempt)).toEqual([1, 2]);
-    expect(new Set(applies.map((c) => c.key))).toEqual(new Set([`${handle.id}:2`]));
+    expect(new Set(applies.map((c) => c.key))).toEqual(new Set([`${handle.id}:3`]));
   });
 
   it('a failed verify rolls the apply back and fails the run with STEWARD_ACTION_FAILED', async () => {
     const calls: Call[] = [];
-    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls, { verifyOk: false }))] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [scaleWorkflow(scaleAction(calls, { verifyOk: false }))] });
     steward.worker.start();
     const handle = await steward.start('ops.scale', { service: 'api', replicas: 3 });
 
@@ -129,7 +130,7 @@ describe('ctx.act', () => {
 
   it('input failing the action’s schema fails the run with STEWARD_VALIDATION before anything is planned', async () => {
     const calls: Call[] = [];
-    const steward = await useSteward({ workflows: [scaleWorkflow(scaleAction(calls))] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [scaleWorkflow(scaleAction(calls))] });
     steward.worker.start();
     const handle = await steward.start('ops.scale', { service: 'api', replicas: -1 });
 
@@ -196,7 +197,7 @@ describe('saga: a run that fails after applying actions', () => {
 
   it('the third of three actions fails: the first two are rolled back, last first, and the run ends rolled_back', async () => {
     const calls: string[] = [];
-    const steward = await useSteward({ workflows: [step3Workflow(calls, 'auto')] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [step3Workflow(calls, 'auto')] });
     steward.worker.start();
     const handle = await steward.start('saga.three', { n: 1 });
 
@@ -216,17 +217,19 @@ describe('saga: a run that fails after applying actions', () => {
       },
     });
     const steps = await steward.steps(handle.id);
-    expect(steps.slice(-2).map((s) => [s.kind, s.name, s.status])).toEqual([
-      ['act.rollback', 'saga.second', 'completed'],
-      ['act.rollback', 'saga.first', 'completed'],
+    expect(steps.filter((s) => s.kind === 'act.rollback').map((s) => [s.seq, s.name, s.status])).toEqual([
+      [5, 'saga.first', 'completed'],
+      [10, 'saga.second', 'completed'],
     ]);
+    const audit = await steward.store.readAudit({ after: 0, limit: 100 });
+    expect(audit.filter((e) => e.kind === 'act.rolled_back').map((e) => e.data.action)).toEqual(['saga.second', 'saga.first']);
     const events = (await steward.events({ after: 0, runId: handle.id, limit: 100 })).map((e) => e.type);
     expect(events.slice(-2)).toEqual(['run.compensating', 'run.rolled_back']);
   });
 
   it('without compensate: auto, the applied actions stay and the run ends failed', async () => {
     const calls: string[] = [];
-    const steward = await useSteward({ workflows: [step3Workflow(calls, 'none')] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [step3Workflow(calls, 'none')] });
     steward.worker.start();
     const handle = await steward.start('saga.three', { n: 2 });
 
@@ -249,12 +252,13 @@ describe('the audit log of an act', () => {
       verify: () => true,
     });
     const wf = defineWorkflow({ name: 'ops.rotate', input: z.object({ db: z.string() }), run: async (ctx, input) => (await ctx.act(action, input)).status });
-    const steward = await useSteward({ workflows: [wf] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [wf] });
     steward.worker.start();
     const handle = await steward.start('ops.rotate', { db: 'orders' }, { subject: 'User::"alice"' });
     await handle.result({ timeoutMs: 15_000 });
 
-    const entries = await steward.store.readAudit({ after: 0, limit: 100 });
+    const chain = await steward.store.readAudit({ after: 0, limit: 100 });
+    const entries = chain.filter((e) => e.runId === handle.id);
 
     expect(entries.map((e) => [e.kind, e.actor, e.runId, e.subject])).toEqual([
       ['run.started', 'User::"alice"', handle.id, null],
@@ -262,11 +266,16 @@ describe('the audit log of an act', () => {
       ['act.applied', 'User::"alice"', handle.id, 'Resource::"db:orders"'],
       ['act.verified', 'User::"alice"', handle.id, 'Resource::"db:orders"'],
     ]);
-    expect(entries[2]!.data).toMatchObject({ action: 'db.rotate', idempotencyKey: `${handle.id}:2`, outcome: { rotated: 'orders' } });
+    expect(entries[2]!.data).toMatchObject({
+      action: 'db.rotate',
+      idempotencyKey: `${handle.id}:3`,
+      outcome: { rotated: 'orders' },
+      policy: { decision: 'allow', policies: ['steward.apply-write'] },
+    });
     expect(JSON.stringify(entries)).not.toContain('hunter2-new-password');
     expect(entries[1]!.data).toMatchObject({ plan: { db: 'orders', password: '[redacted]' } });
     const { verifyChain } = await import('../../src/audit/chain.js');
-    expect(verifyChain(entries)).toMatchObject({ ok: true, count: 4 });
+    expect(verifyChain(chain)).toMatchObject({ ok: true, count: 5 });
   });
 });
 

@@ -41,7 +41,7 @@ describe('the kill switch', () => {
       input: z.object({ n: z.number() }),
       run: async (ctx, input) => (await ctx.act(deploy, input)).status,
     });
-    const steward = await useSteward({ workflows: [wf] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [wf] });
     steward.worker.start({ concurrency: 64 });
     const handles = await Promise.all(Array.from({ length: RUNS }, (_, n) => steward.start('ks.deploy', { n })));
     await waitUntil(() => applies.length === RUNS || null, { timeoutMs: 15_000, what: `${RUNS} applies in flight` });
@@ -73,7 +73,7 @@ describe('the kill switch', () => {
     // each run applied again under the key of its apply step, and none before the switch went off
     for (const handle of handles) {
       const keys = applies.filter((a) => a.runId === handle.id).map((a) => a.key);
-      expect(keys).toEqual([`${handle.id}:2`, `${handle.id}:2`]);
+      expect(keys).toEqual([`${handle.id}:3`, `${handle.id}:3`]);
     }
     const events = (await allEvents(steward)).map((e) => e.type);
     expect(events.filter((t) => t === 'run.paused')).toHaveLength(RUNS + 1);
@@ -98,8 +98,8 @@ describe('the kill switch', () => {
       },
     });
     const wf = defineWorkflow({ name: 'ks.other', input: z.object({}), run: async (ctx) => (await ctx.act(act, {})).status });
-    const admin = await useSteward({ workflows: [wf] });
-    const worker = await useSteward({ workflows: [wf], dbPath: admin.dbPath });
+    const admin = await useSteward({ globalAutonomy: 3, workflows: [wf] });
+    const worker = await useSteward({ globalAutonomy: 3, workflows: [wf], dbPath: admin.dbPath });
     await admin.killSwitch(true, { reason: 'maintenance' });
     await waitUntil(async () => (await worker.controls()).killSwitch.on || null, { timeoutMs: 5_000 });
     worker.worker.start();

@@ -58,7 +58,7 @@ describe('resource locks', () => {
       input: z.object({ db: z.string(), n: z.number() }),
       run: async (ctx, input) => (await ctx.act(migrate, input)).status,
     });
-    const steward = await useSteward({ workflows: [wf] });
+    const steward = await useSteward({ globalAutonomy: 3, workflows: [wf] });
     steward.worker.start({ concurrency: 16 });
 
     const handles = await Promise.all([

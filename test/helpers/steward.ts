@@ -14,11 +14,13 @@ export type TestStewardOptions = Omit<StewardOptions, 'store'> & {
   dbPath?: string;
   /** Wraps the opened store (to watch or break its calls); the helper closes the inner store after the test. */
   wrapStore?: (store: Store) => Store;
+  /** Sets the store's global autonomy level first (3: every category applies without approval). */
+  globalAutonomy?: number;
 };
 
 /** Creates a Steward for the current test and closes it (and its store) when the test ends. */
 export async function useSteward(options: TestStewardOptions = {}): Promise<Steward & { dbPath: string }> {
-  const { dbPath = useDbPath(), wrapStore, ...rest } = options;
+  const { dbPath = useDbPath(), wrapStore, globalAutonomy, ...rest } = options;
   let inner: Store | undefined;
   let store: string | Store = `sqlite:${dbPath}`;
   if (wrapStore) {
@@ -30,6 +32,7 @@ export async function useSteward(options: TestStewardOptions = {}): Promise<Stew
     await steward.close({ graceMs: 100 }).catch(() => undefined);
     await inner?.close().catch(() => undefined);
   });
+  if (globalAutonomy !== undefined) await steward.autonomy.set(globalAutonomy, { by: 'User::"test"' });
   return Object.assign(steward, { dbPath });
 }
 

@@ -22,6 +22,12 @@ import type {
   ClaimedRun,
   ControlChange,
   Controls,
+  ApprovalDecision,
+  ApprovalDecisionResult,
+  ApprovalFilter,
+  ApprovalRecord,
+  NewApproval,
+  PlanApplication,
   CreateRunResult,
   EagerClaim,
   EventQuery,
@@ -52,8 +58,10 @@ import { toRun, toStep, type RunRow, type StepRow } from '../rows.js';
 import { RunWriteOrder } from './run-writes.js';
 import { resolvePostgresSettings, type PostgresSettings, type PostgresStoreOptions } from './settings.js';
 import { appendAudit, readAudit } from './queries/audit.js';
-import { getControls, pauseRun, setKillSwitch } from './queries/controls.js';
+import { getControls, pauseRun, setKillSwitch, setAutonomy } from './queries/controls.js';
 import { acquireLock, releaseLock } from './queries/locks.js';
+import { decideApproval, getApproval, listApprovals, requestApproval } from './queries/approvals.js';
+import { applyPlan } from './queries/plans.js';
 import { claimRuns, claimUnlimited, type ClaimedRow } from './queries/claim-runs.js';
 import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
 import { createBatch } from './queries/create-batch.js';
@@ -498,6 +506,11 @@ export class PostgresStore implements Store {
     return this.execute('transaction', (db) => setKillSwitch(db, on, change, audit));
   }
 
+  async setAutonomy(level: number, change: ControlChange, audit: AuditInput | null): Promise<Controls> {
+    this.open();
+    return this.execute('transaction', (db) => setAutonomy(db, level, change, audit));
+  }
+
   async pauseRun(lease: Lease, now: number): Promise<void> {
     this.open();
     return this.order.other(lease.runId, () => this.execute('statement', (db) => pauseRun(db, lease, now)));
@@ -506,5 +519,30 @@ export class PostgresStore implements Store {
   async readAudit(query: AuditQuery): Promise<AuditEntry[]> {
     this.open();
     return this.execute('read', (db) => readAudit(db, query));
+  }
+
+  async requestApproval(lease: Lease, approval: NewApproval, audit: { requested: AuditInput; expired: AuditInput }, now: number): Promise<ApprovalRecord> {
+    this.open();
+    return this.order.other(lease.runId, () => this.execute('transaction', (db) => requestApproval(db, lease, approval, audit, now)));
+  }
+
+  async decideApproval(id: string, decision: ApprovalDecision, audit: { decided: AuditInput; expired: AuditInput }): Promise<ApprovalDecisionResult> {
+    this.open();
+    return this.execute('transaction', (db) => decideApproval(db, id, decision, audit));
+  }
+
+  async getApproval(id: string): Promise<ApprovalRecord | null> {
+    this.open();
+    return this.execute('read', (db) => getApproval(db, id));
+  }
+
+  async listApprovals(filter: ApprovalFilter): Promise<ApprovalRecord[]> {
+    this.open();
+    return this.execute('read', (db) => listApprovals(db, filter));
+  }
+
+  async applyPlan(runId: string, review: { hash: string; by: string | null; reason: string | null; now: number }, audit: AuditInput): Promise<PlanApplication> {
+    this.open();
+    return this.execute('transaction', (db) => applyPlan(db, runId, review, audit));
   }
 }

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import {
+  ApprovalNotFoundError,
   IllegalTransitionError,
   LeaseLostError,
   QueueFullError,
@@ -17,6 +18,12 @@ import {
 } from '../../errors.js';
 import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type RunStatus, type StepRecord } from '../../domain/run.js';
 import type {
+  ApprovalDecision,
+  ApprovalDecisionResult,
+  ApprovalFilter,
+  ApprovalRecord,
+  NewApproval,
+  PlanApplication,
   AuditEntry,
   AuditInput,
   AuditQuery,
@@ -46,6 +53,7 @@ import { canonicalJson, EMPTY_HEAD, sealAuditEntries, type AuditHead } from '../
 import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { stepEvent } from '../step-event.js';
+import { APPROVAL_INSERT_COLUMNS, approvalValues, toApproval, type ApprovalRow } from '../approval-rows.js';
 
 /**
  * Operations that only read, or can only fail before their first write (their checks come first, and each later
@@ -68,6 +76,8 @@ export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<ke
   'recordStep',
   'finishRun',
   'recordStepAndFinish',
+  'getApproval',
+  'listApprovals',
 ]);
 
 /** What the thread answers to a create: the existing run when the idempotency key found one, else nothing. */
@@ -320,6 +330,8 @@ export class SqliteOperations {
     if (row.deadline_at !== null && (at === null || row.deadline_at < at)) at = row.deadline_at;
     // a cancel asked for while the run was executing must not sleep with it
     if (row.cancel_requested === 1) at = suspension.now;
+    // nor a run whose approval was decided between its request and this suspension
+    if (suspension.kind === 'approval' && this.q.approvalDecided.get(lease.runId) !== undefined) at = suspension.now;
     this.q.suspend.run(suspension.kind, suspension.ref, at, suspension.now, lease.runId);
     if (at !== null) notices.push({ type: 'runnable', queue: row.queue, at, priority: null });
     notices.push({ type: 'events' });
@@ -342,8 +354,8 @@ export class SqliteOperations {
   }
 
   private finish(runId: string, row: FenceRow, outcome: RunOutcome, now: number, notices: StoreNotice[]): void {
-    const output = outcome.status === 'succeeded' ? outcome.outputJson : null;
-    const error = outcome.status === 'succeeded' ? null : outcome.error === null ? null : JSON.stringify(outcome.error);
+    const output = 'outputJson' in outcome ? outcome.outputJson : null;
+    const error = 'outputJson' in outcome || outcome.error === null ? null : JSON.stringify(outcome.error);
     // the lifecycle reaches rolled_back only through compensating: both changes land in this transaction
     if (outcome.status === 'rolled_back') this.q.compensating.run(now, runId);
     this.q.finish.run(outcome.status, output, error, now, now, runId);
@@ -491,6 +503,13 @@ export class SqliteOperations {
     return toControls(this.q.controls.get() as ControlsRow);
   }
 
+  setAutonomy(notices: StoreNotice[], level: number, change: ControlChange, audit: AuditInput | null): Controls {
+    this.q.setAutonomy.run(level, change.now);
+    if (audit !== null) this.appendAuditEntries([audit]);
+    notices.push({ type: 'controls' }, { type: 'events' });
+    return toControls(this.q.controls.get() as ControlsRow);
+  }
+
   pauseRun(notices: StoreNotice[], lease: Lease, now: number): void {
     const row = this.fence(lease);
     const stillOn = (this.q.controls.get() as ControlsRow).kill_switch === 1;
@@ -500,6 +519,117 @@ export class SqliteOperations {
       notices.push({ type: 'runnable', queue: row.queue, at: now, priority: null });
     }
     notices.push({ type: 'events' });
+  }
+
+  // ---- approvals
+
+  requestApproval(
+    notices: StoreNotice[],
+    lease: Lease,
+    approval: NewApproval,
+    audit: { requested: AuditInput; expired: AuditInput },
+    now: number,
+  ): ApprovalRecord {
+    this.fence(lease);
+    let row = this.q.approvalAt.get(lease.runId, approval.seq) as ApprovalRow | undefined;
+    if (row === undefined) {
+      this.q.insertApproval.run(...approvalValues(approval));
+      this.q.insertEvent.run(lease.runId, 'approval.requested', JSON.stringify({ approvalId: approval.id, seq: approval.seq, action: approval.action }), now);
+      this.appendAuditEntries([audit.requested]);
+      notices.push({ type: 'events' });
+      row = this.q.approvalById.get(approval.id) as ApprovalRow;
+    }
+    if (row.status === 'pending' && now >= row.expires_at) {
+      this.expireApproval(row, audit.expired, now, notices);
+      row = this.q.approvalById.get(row.id) as ApprovalRow;
+    } else if (row.status === 'approved' && row.consumed_at === null) {
+      this.q.consumeApproval.run(now, row.id);
+      row = this.q.approvalById.get(row.id) as ApprovalRow;
+    }
+    return toApproval(row);
+  }
+
+  decideApproval(
+    notices: StoreNotice[],
+    id: string,
+    decision: ApprovalDecision,
+    audit: { decided: AuditInput; expired: AuditInput },
+  ): ApprovalDecisionResult {
+    const row = this.q.approvalById.get(id) as ApprovalRow | undefined;
+    if (row === undefined) throw new ApprovalNotFoundError(id);
+    if (row.status !== 'pending') return { outcome: 'already_decided', approval: toApproval(row) };
+    if (decision.now >= row.expires_at) {
+      this.expireApproval(row, audit.expired, decision.now, notices);
+      return { outcome: 'expired', approval: toApproval(this.q.approvalById.get(id) as ApprovalRow) };
+    }
+    this.q.decideApproval.run(decision.status, decision.by, decision.reason, decision.now, id);
+    this.q.insertEvent.run(
+      row.run_id,
+      'approval.decided',
+      JSON.stringify({ approvalId: id, status: decision.status, by: decision.by, reason: decision.reason }),
+      decision.now,
+    );
+    this.appendAuditEntries([audit.decided]);
+    this.wakeForApproval(row.run_id, decision.now, notices);
+    return { outcome: 'decided', approval: toApproval(this.q.approvalById.get(id) as ApprovalRow) };
+  }
+
+  private expireApproval(row: ApprovalRow, audit: AuditInput, now: number, notices: StoreNotice[]): void {
+    this.q.decideApproval.run('expired', null, null, now, row.id);
+    this.q.insertEvent.run(row.run_id, 'approval.expired', JSON.stringify({ approvalId: row.id }), now);
+    this.appendAuditEntries([audit]);
+    this.wakeForApproval(row.run_id, now, notices);
+  }
+
+  private wakeForApproval(runId: string, now: number, notices: StoreNotice[]): void {
+    const woken = this.q.wakeForApproval.get(now, now, runId) as { queue: string } | undefined;
+    if (woken) notices.push({ type: 'runnable', queue: woken.queue, at: now, priority: null });
+    notices.push({ type: 'events' });
+  }
+
+  getApproval(_notices: StoreNotice[], id: string): ApprovalRecord | null {
+    const row = this.q.approvalById.get(id) as ApprovalRow | undefined;
+    return row === undefined ? null : toApproval(row);
+  }
+
+  listApprovals(_notices: StoreNotice[], filter: ApprovalFilter): ApprovalRecord[] {
+    const rows = this.q.listApprovals.all({
+      statuses: filter.status === undefined ? null : JSON.stringify(filter.status),
+      run: filter.runId ?? null,
+      limit: filter.limit,
+    }) as ApprovalRow[];
+    return rows.map(toApproval);
+  }
+
+  // ---- plans
+
+  applyPlan(
+    notices: StoreNotice[],
+    runId: string,
+    review: { hash: string; by: string | null; reason: string | null; now: number },
+    audit: AuditInput,
+  ): PlanApplication {
+    const row = this.q.fence.get(runId) as FenceRow | undefined;
+    if (row === undefined) return { applied: false, status: null };
+    if (row.status !== 'planned') return { applied: false, status: row.status as RunStatus };
+    this.q.dropUnreviewed.run(runId);
+    this.upsertStep(runId, {
+      seq: 0,
+      kind: 'plan.reviewed',
+      name: 'plan',
+      status: 'completed',
+      attempts: 1,
+      resultJson: JSON.stringify({ hash: review.hash, by: review.by, reason: review.reason }),
+      error: null,
+      wakeAt: null,
+      startedAt: review.now,
+      finishedAt: review.now,
+    });
+    this.q.requeueForApply.run(review.now, review.now, runId);
+    this.q.insertEvent.run(runId, 'run.plan_applied', JSON.stringify({ hash: review.hash, by: review.by }), review.now);
+    this.appendAuditEntries([audit]);
+    notices.push({ type: 'runnable', queue: row.queue, at: review.now, priority: null }, { type: 'events' });
+    return { applied: true, run: toRun(this.q.runById.get(runId) as RunRow) };
   }
 
   // ---- schedules
@@ -677,6 +807,7 @@ function prepare(db: Database.Database) {
     ),
     controls: db.prepare('SELECT kill_switch, kill_by, kill_reason, kill_at, autonomy FROM controls WHERE id = 1'),
     setKillSwitch: db.prepare('UPDATE controls SET kill_switch = ?, kill_by = ?, kill_reason = ?, kill_at = ?, updated_at = ? WHERE id = 1'),
+    setAutonomy: db.prepare('UPDATE controls SET autonomy = ?, updated_at = ? WHERE id = 1'),
     resumePaused: db.prepare(
       `UPDATE runs SET status = 'queued', runnable_at = ?, updated_at = ? WHERE status = 'paused' RETURNING queue`,
     ),
@@ -689,6 +820,32 @@ function prepare(db: Database.Database) {
       'INSERT INTO audit (id, at, kind, actor, run_id, subject, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     audit: db.prepare('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?'),
+    approvalAt: db.prepare('SELECT * FROM approvals WHERE run_id = ? AND seq = ?'),
+    approvalById: db.prepare('SELECT * FROM approvals WHERE id = ?'),
+    insertApproval: db.prepare(`INSERT INTO approvals (${APPROVAL_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    consumeApproval: db.prepare('UPDATE approvals SET consumed_at = ? WHERE id = ?'),
+    decideApproval: db.prepare(
+      "UPDATE approvals SET status = ?, decided_by = ?, reason = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
+    ),
+    approvalDecided: db.prepare(
+      "SELECT 1 FROM approvals WHERE run_id = ? AND status <> 'pending' AND consumed_at IS NULL LIMIT 1",
+    ),
+    wakeForApproval: db.prepare(
+      `UPDATE runs SET runnable_at = ?, updated_at = ? WHERE id = ? AND status = 'waiting' AND wait_kind = 'approval'
+       RETURNING queue`,
+    ),
+    listApprovals: db.prepare(
+      `SELECT * FROM approvals
+       WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+         AND (@run IS NULL OR run_id = @run)
+       ORDER BY created_at, id LIMIT @limit`,
+    ),
+    dropUnreviewed: db.prepare("DELETE FROM steps WHERE run_id = ? AND kind <> 'act.plan'"),
+    requeueForApply: db.prepare(
+      `UPDATE runs SET status = 'queued', mode = 'apply', runnable_at = ?, updated_at = ?, output = NULL, error = NULL,
+         finished_at = NULL, wait_kind = NULL, wait_ref = NULL
+       WHERE id = ?`,
+    ),
   };
 }
 

@@ -17,6 +17,12 @@ import type {
   ClaimedRun,
   ControlChange,
   Controls,
+  ApprovalDecision,
+  ApprovalDecisionResult,
+  ApprovalFilter,
+  ApprovalRecord,
+  NewApproval,
+  PlanApplication,
   CreateRunResult,
   EagerClaim,
   EventQuery,
@@ -319,11 +325,29 @@ export class SqliteStore implements Store {
   setKillSwitch(on: boolean, change: ControlChange, audit: AuditInput | null): Promise<Controls> {
     return this.call('setKillSwitch', on, change, audit);
   }
+  setAutonomy(level: number, change: ControlChange, audit: AuditInput | null): Promise<Controls> {
+    return this.call('setAutonomy', level, change, audit);
+  }
   pauseRun(lease: Lease, now: number): Promise<void> {
     return this.call('pauseRun', lease, now);
   }
   readAudit(query: AuditQuery): Promise<AuditEntry[]> {
     return this.call('readAudit', query);
+  }
+  requestApproval(lease: Lease, approval: NewApproval, audit: { requested: AuditInput; expired: AuditInput }, now: number): Promise<ApprovalRecord> {
+    return this.call('requestApproval', lease, approval, audit, now);
+  }
+  decideApproval(id: string, decision: ApprovalDecision, audit: { decided: AuditInput; expired: AuditInput }): Promise<ApprovalDecisionResult> {
+    return this.call('decideApproval', id, decision, audit);
+  }
+  getApproval(id: string): Promise<ApprovalRecord | null> {
+    return this.call('getApproval', id);
+  }
+  listApprovals(filter: ApprovalFilter): Promise<ApprovalRecord[]> {
+    return this.call('listApprovals', filter);
+  }
+  applyPlan(runId: string, review: { hash: string; by: string | null; reason: string | null; now: number }, audit: AuditInput): Promise<PlanApplication> {
+    return this.call('applyPlan', runId, review, audit);
   }
 }
 

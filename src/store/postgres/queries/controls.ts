@@ -37,6 +37,17 @@ export async function setKillSwitch(db: Queryable, on: boolean, change: ControlC
   return toControls(row);
 }
 
+const SET_AUTONOMY = `
+  UPDATE controls SET autonomy = $1, updated_at = $2 WHERE id = 1
+  RETURNING kill_switch, kill_by, kill_reason, kill_at, autonomy`;
+
+/** Sets the global autonomy level (call inside a transaction). */
+export async function setAutonomy(db: Queryable, level: number, change: ControlChange, audit: AuditInput | null): Promise<Controls> {
+  const row = (await db.query<ControlsRow>(SET_AUTONOMY, [level, change.now])).rows[0]!;
+  if (audit !== null) await appendAudit(db, [audit]);
+  return toControls(row);
+}
+
 /** Pauses the run under its lease; `LeaseLostError` when the lease moved on. */
 export async function pauseRun(db: Queryable, lease: Lease, now: number): Promise<void> {
   const result = await db.query(PAUSE, [lease.runId, lease.owner, lease.epoch, now]);

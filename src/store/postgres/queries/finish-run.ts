@@ -63,8 +63,8 @@ export async function finishRolledBack(db: Queryable, lease: Lease, outcome: Run
 
 /** The outcome's status, output, error and time: parameters $4 to $7 of both statements. */
 function outcomeValues(outcome: RunOutcome, now: number): unknown[] {
-  const output = outcome.status === 'succeeded' ? outcome.outputJson : null;
-  const error = outcome.status === 'succeeded' || outcome.error === null ? null : JSON.stringify(outcome.error);
+  const output = 'outputJson' in outcome ? outcome.outputJson : null;
+  const error = 'outputJson' in outcome || outcome.error === null ? null : JSON.stringify(outcome.error);
   return [outcome.status, output, error, now];
 }
 

@@ -7,6 +7,7 @@ import type { Suspension } from '../../store.js';
 import type { Queryable } from '../connection.js';
 import { fence, type FenceRow } from './fence.js';
 import { upsertStep } from './upsert-step.js';
+import { APPROVAL_DECIDED } from './approvals.js';
 
 const SUSPEND = `
   UPDATE runs SET status = 'waiting', wait_kind = $2, wait_ref = $3, runnable_at = $4, lease_owner = NULL,
@@ -20,6 +21,8 @@ export async function suspendFenced(db: Queryable, lease: Lease, row: FenceRow, 
   if (row.deadline_at !== null && (at === null || row.deadline_at < at)) at = row.deadline_at;
   // a cancel asked for while the run was executing must not sleep with it
   if (row.cancel_requested) at = suspension.now;
+  // nor a run whose approval was decided between its request and this suspension
+  if (suspension.kind === 'approval' && ((await db.query(APPROVAL_DECIDED, [lease.runId])).rowCount ?? 0) > 0) at = suspension.now;
   await db.query(SUSPEND, [lease.runId, suspension.kind, suspension.ref, at, suspension.now]);
 }
 

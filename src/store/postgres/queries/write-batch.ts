@@ -87,8 +87,8 @@ export async function writeBatch(db: Queryable, items: readonly LeaseWrite[]): P
       step?.finishedAt ?? null,
       ...(step ? stepEvent(step) : [null, null, null]),
       outcome?.status ?? null,
-      outcome?.status === 'succeeded' ? outcome.outputJson : null,
-      outcome && outcome.status !== 'succeeded' && outcome.error !== null ? JSON.stringify(outcome.error) : null,
+      outcome && 'outputJson' in outcome ? outcome.outputJson : null,
+      outcome && !('outputJson' in outcome) && outcome.error !== null ? JSON.stringify(outcome.error) : null,
       outcome ? item.now : null,
     ];
     values.forEach((value, c) => (columns[c]![i] = value));
