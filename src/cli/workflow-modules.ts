@@ -85,7 +85,7 @@ async function loadModule(path: string): Promise<Found> {
   const found = collect(namespace);
   if (found.workflows.length === 0 && found.schedules.length === 0 && found.actions.length === 0) {
     throw new ConfigError(
-      `workflow module ${path} exports no workflow and no action: export the result of defineWorkflow(...) or defineAction(...) (or an array of them) from it`,
+      `workflow module ${path} exports no workflow: export the result of defineWorkflow(...) (or an array of them) from it, or of defineAction(...) for plan runs`,
     );
   }
   return found;

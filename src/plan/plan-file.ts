@@ -40,10 +40,10 @@ export function parsePlanText(text: string, options: ParsePlanOptions): PlanDocu
   }
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
   const shaped = planShapeSchema.safeParse(value);
-  if (!shaped.success) throw new PlanInvalidError(source, shaped.error.issues.flatMap((issue) => locateZodIssue(issue, doc, lines)));
+  if (!shaped.success) throw new PlanInvalidError(source, inTextOrder(shaped.error.issues.flatMap((issue) => locateZodIssue(issue, doc, lines))));
   const document = shaped.data as PlanDocument;
   const issues = checkPlanDocument(document, options.actions);
-  if (issues.length > 0) throw new PlanInvalidError(source, issues.map((issue) => locate(issue, doc, lines)));
+  if (issues.length > 0) throw new PlanInvalidError(source, inTextOrder(issues.map((issue) => locate(issue, doc, lines))));
   return document;
 }
 
@@ -58,6 +58,12 @@ export function checkPlanObject(value: unknown, options: { source?: string; acti
   const issues = checkPlanDocument(document, options.actions);
   if (issues.length > 0) throw new PlanInvalidError(source, issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })));
   return document;
+}
+
+/** The issues as they come in the text, top to bottom (a stable sort: those without a position keep their place at the end). */
+function inTextOrder(issues: PlanIssue[]): PlanIssue[] {
+  const key = (issue: PlanIssue): number => (issue.line === undefined ? Number.MAX_SAFE_INTEGER : issue.line * 100_000 + (issue.column ?? 0));
+  return [...issues].sort((a, b) => key(a) - key(b));
 }
 
 function formatOf(source: string): PlanFormat {
