@@ -74,6 +74,11 @@ export default defineConfig(
     ['engine', 'server', 'cli'],
     'policy, safety, audit and registry sit below the engine.',
   ),
+  layer(
+    ['src/plan/**/*.{ts,mts,cts,tsx}'],
+    ['store', 'policy', 'safety', 'audit', 'registry', 'engine', 'server', 'cli'],
+    'src/plan (plan documents and the steward.plan workflow) sits on errors and domain, below the engine that registers it.',
+  ),
   layer(['src/engine/**/*.{ts,mts,cts,tsx}'], ['server', 'cli'], 'src/engine sits below server and cli.'),
   {
     files: ['src/errors.ts'],

@@ -47,6 +47,9 @@ export const ErrorCodes = {
   CIRCUIT_OPEN: 'STEWARD_CIRCUIT_OPEN',
   RATE_LIMITED: 'STEWARD_RATE_LIMITED',
   BREAKER_NOT_FOUND: 'STEWARD_BREAKER_NOT_FOUND',
+  DUPLICATE_ACTION: 'STEWARD_DUPLICATE_ACTION',
+  PLAN_INVALID: 'STEWARD_PLAN_INVALID',
+  PLAN_TASK_FAILED: 'STEWARD_PLAN_TASK_FAILED',
 } as const;
 
 /** One of the stable error codes. */
@@ -425,6 +428,55 @@ export class DuplicateWorkflowError extends StewardError {
   }
 }
 
+/** Two different actions with the same name were given to `createSteward({ actions })`. */
+export class DuplicateActionError extends StewardError {
+  override readonly retryable = false;
+  constructor(name: string, first: { index: number; version: string }, second: { index: number; version: string }) {
+    super(
+      ErrorCodes.DUPLICATE_ACTION,
+      `action "${name}" is registered twice, as actions[${first.index}] (version ${first.version}) and actions[${second.index}] (version ${second.version}): ` +
+        'give each action a unique name, or register only one of them',
+      { details: { action: name, indexes: [first.index, second.index], versions: [first.version, second.version] } },
+    );
+  }
+}
+
+/** One problem of a plan document, located by its JSON path and, when known, its line and column. */
+export interface PlanIssue {
+  /** The JSON path of the value, like `tasks[2].dependsOn[0]`; empty for the document itself. */
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** A plan document (YAML or JSON) that cannot be run as written; nothing was started. */
+export class PlanInvalidError extends StewardError {
+  override readonly retryable = false;
+  constructor(source: string, issues: readonly PlanIssue[]) {
+    const lines = issues.map((issue) => {
+      const at = issue.line === undefined ? '' : ` (line ${issue.line}:${issue.column ?? 1})`;
+      return `${issue.path === '' ? 'the document' : issue.path}${at}: ${issue.message}`;
+    });
+    super(ErrorCodes.PLAN_INVALID, `plan ${source} is invalid: ${lines.join('; ')}`, {
+      details: { source, issues: issues.map((issue) => ({ ...issue })) },
+    });
+  }
+}
+
+/** A task of a plan run failed; the cause is the error of its action, kept with its own code. */
+export class PlanTaskFailedError extends StewardError {
+  override readonly retryable = false;
+  constructor(task: string, action: string, cause: unknown) {
+    const inner = cause instanceof Error ? cause.message : String(cause);
+    const code = cause instanceof StewardError ? ` [${cause.code}]` : '';
+    super(ErrorCodes.PLAN_TASK_FAILED, `task "${task}" (action "${action}") failed: ${inner}${code}`, {
+      cause,
+      details: { task, action, error: serializeError(cause) },
+    });
+  }
+}
+
 /** `handle.result({ timeoutMs })` gave up waiting while the run was still going. */
 export class ResultTimeoutError extends StewardError {
   constructor(runId: string, status: string, waitedMs: number) {
@@ -595,6 +647,14 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.CIRCUIT_OPEN]: CircuitOpenError,
   [ErrorCodes.RATE_LIMITED]: RateLimitedError,
   [ErrorCodes.BREAKER_NOT_FOUND]: BreakerNotFoundError,
+  [ErrorCodes.DUPLICATE_ACTION]: DuplicateActionError,
+  [ErrorCodes.PLAN_INVALID]: PlanInvalidError,
+  [ErrorCodes.PLAN_TASK_FAILED]: PlanTaskFailedError,
+  [ErrorCodes.POLICY_DENIED]: PolicyDeniedError,
+  [ErrorCodes.APPROVAL_DENIED]: ApprovalDeniedError,
+  [ErrorCodes.APPROVAL_NOT_FOUND]: ApprovalNotFoundError,
+  [ErrorCodes.APPROVAL_REFUSED]: ApprovalRefusedError,
+  [ErrorCodes.PLAN_CHANGED]: PlanChangedError,
 };
 
 /**

@@ -5,14 +5,24 @@
  * checkpointed call inside a run (`ctx.step`, `ctx.sleep`, `ctx.waitFor`, `ctx.child`, `ctx.now`…), recorded under
  * its sequence number so that a resumed run replays instead of repeating; a *lease* is a worker's claim on a run,
  * fenced by an epoch; an *event* is the append-only record of a change, written in the same transaction; a *policy* is
- * a Cedar rule that permits or forbids a principal to plan, apply or approve an action on a resource.
+ * a Cedar rule that permits or forbids a principal to plan, apply or approve an action on a resource; a *plan run*
+ * is a run of the built-in `steward.plan` workflow over a YAML/JSON list of tasks, previewed, reviewed, then applied.
  */
 export { createSteward } from './engine/steward.js';
 export type { Steward, RunHandle, StartOptions, ListOptions } from './engine/steward.js';
 export type { Worker, WorkerStartOptions, WorkerStopOptions, WorkerStatus } from './engine/worker.js';
 export { defineWorkflow, defineSchedule } from './domain/workflow.js';
 export { defineAction } from './domain/action.js';
-export type { ActionDefinition, ActionSpec, ActionContext, ActionCategory, ActionBudgets, ActResult, Verification } from './domain/action.js';
+export type {
+  ActionDefinition,
+  ActionSpec,
+  ActionContext,
+  ActionCategory,
+  ActionBudgets,
+  ActResult,
+  Verification,
+  RegisteredAction,
+} from './domain/action.js';
 export type {
   WorkflowDefinition,
   WorkflowSpec,
@@ -29,7 +39,15 @@ export type { RunRecord, StepRecord, EventRecord, RunStatus, RunMode, StepKind, 
 export { RUN_STATUSES, RUN_TRANSITIONS, isTerminal } from './domain/run.js';
 export type { Clock, IdSource } from './domain/clock.js';
 export type { RetryPolicy } from './domain/backoff.js';
-export type { StewardOptions } from './config/options.js';
+export type { StewardOptions, StewardConfig } from './config/options.js';
+export { parsePlanText, checkPlanObject } from './plan/plan-file.js';
+export type { ParsePlanOptions, PlanFormat } from './plan/plan-file.js';
+export { planDocumentSchema, planShapeSchema, TASK_ID, MAX_PLAN_TASKS } from './plan/plan-document.js';
+export type { PlanDocument, PlanTask } from './plan/plan-document.js';
+export { planWaves } from './plan/plan-graph.js';
+export { PLAN_WORKFLOW, PLAN_QUEUE } from './plan/plan-workflow.js';
+export type { PlanOutput, PlanTaskResult } from './plan/plan-workflow.js';
+export type { StartPlanOptions } from './plan/start-plan.js';
 export type { Store, StoreNotice, RunPage, CancelResult, QueueSettings, QueueState, Controls } from './store/store.js';
 export { openStore, DEFAULT_STORE_URL } from './store/open.js';
 export { PolicyEngine, parseRequest, DEFAULT_DECISION_CACHE_SIZE } from './policy/engine.js';

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
 import { registerBreakerCommands } from './breakers.js';
 import { registerControlCommands } from './controls.js';
+import { registerPlanCommands } from './plan.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRunCommands } from './run.js';
 import { registerWorkerCommands } from './worker.js';
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--module <path>',
-      'a JavaScript module exporting workflows; repeatable (default: $STEWARD_MODULES, comma-separated, else the bundled examples)',
+      'a JavaScript module exporting workflows and actions; repeatable (default: $STEWARD_MODULES, comma-separated, else the bundled examples)',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .configureHelp({ showGlobalOptions: true })
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined });
   registerWorkerCommands(program);
   registerRunCommands(program);
+  registerPlanCommands(program);
   registerAuditCommands(program);
   registerControlCommands(program);
   registerPolicyCommands(program);

@@ -62,6 +62,7 @@ export async function openSteward(globals: GlobalOptions, options: SessionOption
     logger: createLogger({ level: level.data, destination: process.stderr }),
     workflows: options.workflows?.workflows ?? [],
     schedules: options.workflows?.schedules ?? [],
+    actions: options.workflows?.actions ?? [],
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
   });
 }

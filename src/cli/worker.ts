@@ -46,7 +46,8 @@ async function runWorker(globals: GlobalOptions, flags: WorkerFlags): Promise<vo
   // printed: a password in the URL stays hidden
   const store = redact(resolveStoreUrl(globals));
   printLine(
-    `steward worker ${status.id} started on ${store}: workflows ${loaded.workflows.map((w) => w.name).join(', ')}; ` +
+    `steward worker ${status.id} started on ${store}: workflows ${[...steward.config.workflows.keys()].join(', ')}; ` +
+      (loaded.actions.length > 0 ? `actions ${loaded.actions.map((a) => a.name).join(', ')}; ` : '') +
       `queues ${status.queues.join(', ')}; concurrency ${status.concurrency}. Stop it with Ctrl+C.`,
   );
   if (flags.examples) printLine(exampleInstructions(globals.store === undefined ? '' : ` --store '${store}'`));

@@ -1,18 +1,21 @@
 /**
  * Finding the workflows the CLI serves: the modules named by `--module` (or `STEWARD_MODULES`), or the bundled
- * examples when none is named. A module contributes every export made by `defineWorkflow` or `defineSchedule`,
- * also inside arrays and inside a default-exported object.
+ * examples when none is named. A module contributes every export made by `defineWorkflow`, `defineSchedule` or
+ * `defineAction`, also inside arrays and inside a default-exported object.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
+import type { ActionDefinition } from '../domain/action.js';
 import type { ScheduleDefinition, WorkflowDefinition } from '../domain/workflow.js';
 
 /** What the loaded modules define. */
 export interface LoadedWorkflows {
   workflows: WorkflowDefinition[];
   schedules: ScheduleDefinition[];
+  /** The actions plan runs may name (`steward.plan` is registered when there is one). */
+  actions: ActionDefinition[];
   /** Where they came from, for messages. */
   sources: string[];
 }
@@ -30,7 +33,7 @@ const EXAMPLES = new URL('../../examples/index.js', import.meta.url);
 /** Loads the chosen modules; a missing module or one that defines nothing is a `ConfigError` naming it. */
 export async function loadWorkflows(choice: ModuleChoice, env: NodeJS.ProcessEnv = process.env): Promise<LoadedWorkflows> {
   const named = choice.modules.length > 0 ? [...choice.modules] : splitModules(env.STEWARD_MODULES);
-  const loaded: LoadedWorkflows = { workflows: [], schedules: [], sources: [] };
+  const loaded: LoadedWorkflows = { workflows: [], schedules: [], actions: [], sources: [] };
   const seen = new Set<unknown>();
   const add = (found: Found, source: string): void => {
     // the same definition often arrives twice (a named export and an array); keep it once
@@ -43,6 +46,11 @@ export async function loadWorkflows(choice: ModuleChoice, env: NodeJS.ProcessEnv
       if (seen.has(schedule)) continue;
       seen.add(schedule);
       loaded.schedules.push(schedule);
+    }
+    for (const action of found.actions) {
+      if (seen.has(action)) continue;
+      seen.add(action);
+      loaded.actions.push(action);
     }
     loaded.sources.push(source);
   };
@@ -75,9 +83,9 @@ async function loadModule(path: string): Promise<Found> {
     throw new ConfigError(`cannot load workflow module ${path}: ${(cause as Error).message}; ${hint}`, { cause });
   }
   const found = collect(namespace);
-  if (found.workflows.length === 0 && found.schedules.length === 0) {
+  if (found.workflows.length === 0 && found.schedules.length === 0 && found.actions.length === 0) {
     throw new ConfigError(
-      `workflow module ${path} exports no workflow: export the result of defineWorkflow(...) (or an array of them) from it`,
+      `workflow module ${path} exports no workflow: export the result of defineWorkflow(...) (or an array of them) from it, or of defineAction(...) for plan runs`,
     );
   }
   return found;
@@ -86,13 +94,15 @@ async function loadModule(path: string): Promise<Found> {
 interface Found {
   workflows: WorkflowDefinition[];
   schedules: ScheduleDefinition[];
+  actions: ActionDefinition[];
 }
 
 function collect(namespace: Record<string, unknown>): Found {
-  const found: Found = { workflows: [], schedules: [] };
+  const found: Found = { workflows: [], schedules: [], actions: [] };
   const visit = (value: unknown, depth: number): void => {
     if (isKind<WorkflowDefinition>(value, 'workflow')) found.workflows.push(value);
     else if (isKind<ScheduleDefinition>(value, 'schedule')) found.schedules.push(value);
+    else if (isKind<ActionDefinition>(value, 'action')) found.actions.push(value);
     else if (Array.isArray(value) && depth < 2) for (const item of value) visit(item, depth + 1);
   };
   for (const [name, value] of Object.entries(namespace)) {
@@ -103,6 +113,6 @@ function collect(namespace: Record<string, unknown>): Found {
   return found;
 }
 
-function isKind<T>(value: unknown, kind: 'workflow' | 'schedule'): value is T {
+function isKind<T>(value: unknown, kind: 'workflow' | 'schedule' | 'action'): value is T {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === kind;
 }

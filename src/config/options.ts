@@ -1,10 +1,12 @@
 /** The options of `createSteward`, parsed once with zod and frozen. */
 import { z } from 'zod';
-import { ConfigError, DuplicateWorkflowError, formatIssues } from '../errors.js';
+import { ConfigError, DuplicateActionError, DuplicateWorkflowError, formatIssues } from '../errors.js';
+import type { ActionDefinition, RegisteredAction } from '../domain/action.js';
 import type { Clock, IdSource } from '../domain/clock.js';
 import type { ScheduleDefinition, WorkflowDefinition } from '../domain/workflow.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../observability/logger.js';
+import { definePlanWorkflow } from '../plan/plan-workflow.js';
 import { PolicyEngine } from '../policy/engine.js';
 
 const queueSchema = z
@@ -19,6 +21,9 @@ const optionsSchema = z
     store: z.union([z.string().min(1), z.custom<Store>((v) => typeof v === 'object' && v !== null && 'claimRuns' in v)]).optional(),
     workflows: z.array(z.custom<WorkflowDefinition>((v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'workflow', {
       message: 'expected a workflow made by defineWorkflow',
+    })).optional(),
+    actions: z.array(z.custom<RegisteredAction>((v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'action', {
+      message: 'expected an action made by defineAction',
     })).optional(),
     schedules: z.array(z.custom<ScheduleDefinition>((v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'schedule', {
       message: 'expected a schedule made by defineSchedule',
@@ -67,7 +72,10 @@ export type StewardOptions = z.input<typeof optionsSchema>;
 /** The resolved, frozen configuration the engine runs on. */
 export interface StewardConfig {
   readonly store: string | Store;
+  /** The registered workflows, with the built-in `steward.plan` when actions are registered. */
   readonly workflows: ReadonlyMap<string, WorkflowDefinition>;
+  /** The registered actions by name: what plan runs may name. */
+  readonly actions: ReadonlyMap<string, ActionDefinition>;
   readonly schedules: readonly ScheduleDefinition[];
   readonly queues: ReadonlyMap<string, { concurrency: number | null; maxQueued: number | null }>;
   readonly leaseMs: number;
@@ -96,6 +104,12 @@ export function resolveOptions(options: StewardOptions): StewardConfig {
     if (workflows.has(wf.name)) throw new DuplicateWorkflowError(wf.name);
     workflows.set(wf.name, wf);
   }
+  const actions = resolveActions(o.actions ?? []);
+  if (actions.size > 0) {
+    const plan = definePlanWorkflow(actions);
+    if (workflows.has(plan.name)) throw new DuplicateWorkflowError(plan.name);
+    workflows.set(plan.name, plan);
+  }
   for (const schedule of o.schedules ?? []) {
     if (!workflows.has(schedule.workflow)) {
       throw new ConfigError(`schedule "${schedule.name}" starts workflow "${schedule.workflow}", which is not registered: add it to workflows`);
@@ -106,6 +120,7 @@ export function resolveOptions(options: StewardOptions): StewardConfig {
   return Object.freeze({
     store: o.store ?? (process.env.STEWARD_DATABASE_URL || DEFAULT_STORE_URL),
     workflows,
+    actions,
     schedules: Object.freeze([...(o.schedules ?? [])]),
     queues,
     leaseMs: o.leaseMs ?? 30_000,
@@ -129,6 +144,23 @@ export function resolveOptions(options: StewardOptions): StewardConfig {
     }),
     autonomy: o.autonomy,
   });
+}
+
+/** The actions by name; two definitions under one name are refused, naming both. */
+function resolveActions(list: readonly RegisteredAction[]): ReadonlyMap<string, ActionDefinition> {
+  const actions = new Map<string, ActionDefinition>();
+  const indexes = new Map<string, number>();
+  list.forEach((action, index) => {
+    const first = actions.get(action.name);
+    if (first !== undefined) {
+      const firstIndex = indexes.get(action.name) ?? 0;
+      throw new DuplicateActionError(action.name, { index: firstIndex, version: first.version }, { index, version: action.version });
+    }
+    // a registered action came from defineAction (the schema checked its kind): its own types are erased here
+    actions.set(action.name, action as unknown as ActionDefinition);
+    indexes.set(action.name, index);
+  });
+  return actions;
 }
 
 function splitList(value: string | undefined): string[] {

@@ -82,6 +82,18 @@ export interface ActionDefinition<I = unknown, P = unknown, O = unknown> extends
   readonly rollback: ActionSpec<I, P, O>['rollback'];
 }
 
+/**
+ * Any action, whatever its input, plan and outcome types: what `createSteward({ actions })` takes. Every
+ * `ActionDefinition` is one; the registry gives them back as `ActionDefinition` for `ctx.act`.
+ */
+export interface RegisteredAction {
+  readonly kind: 'action';
+  readonly name: string;
+  readonly version: string;
+  readonly category: ActionCategory;
+  readonly input: z.ZodType;
+}
+
 /** What `ctx.act` answers: the plan alone in a plan-mode run, else the plan, the outcome and the verification. */
 export type ActResult<P, O> =
   | { status: 'planned'; action: string; resource: string; plan: P }

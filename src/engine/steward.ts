@@ -20,6 +20,9 @@ import { createLogger } from '../observability/logger.js';
 import { openStore } from '../store/open.js';
 import type { AuditInput, CancelResult, Controls, CreateRunResult, NewRun, RunPage, Store } from '../store/store.js';
 import { Redactor } from '../audit/redactor.js';
+import type { PlanDocument } from '../plan/plan-document.js';
+import type { PlanOutput } from '../plan/plan-workflow.js';
+import { startPlanRun, type StartPlanOptions } from '../plan/start-plan.js';
 import { ControlState } from './controls.js';
 import type { EngineDeps } from './deps.js';
 import { Scheduler } from './scheduler.js';
@@ -84,6 +87,12 @@ export interface Steward {
   readonly worker: Worker;
   readonly config: StewardConfig;
   start<O = unknown>(workflow: string, input: unknown, options?: StartOptions): Promise<RunHandle<O>>;
+  /**
+   * Starts a plan run (the built-in `steward.plan` workflow) from a plan document or its YAML/JSON text, in plan
+   * mode unless `mode: 'apply'` is given. The plan is checked first: a bad one is a `PlanInvalidError` naming each
+   * problem's path (and line:column for text), and nothing is stored.
+   */
+  startPlan(plan: PlanDocument | string, options?: StartPlanOptions): Promise<RunHandle<PlanOutput>>;
   /** A handle to an existing run. */
   handle<O = unknown>(runId: string): RunHandle<O>;
   run(id: string): Promise<RunRecord>;
@@ -353,6 +362,11 @@ class StewardInstance implements Steward {
     if (offer) this.worker.settleEagerClaim(created.claimed);
     // a new run's id is the one asked for; reading `run` would build its whole record
     return this.makeHandle<O>(created.created ? newRun.id : created.run.id, created.created);
+  }
+
+  startPlan(plan: PlanDocument | string, options: StartPlanOptions = {}): Promise<RunHandle<PlanOutput>> {
+    this.ensureOpen();
+    return startPlanRun(plan, options, { actions: this.config.actions, start: (workflow, input, opts) => this.start<PlanOutput>(workflow, input, opts) });
   }
 
   handle<O = unknown>(runId: string): RunHandle<O> {
