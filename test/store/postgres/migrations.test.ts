@@ -90,7 +90,7 @@ describe('PostgreSQL migrations', () => {
     const second = await open(schema);
     try {
       expect((await second.getRun(run.id))?.status).toBe('queued');
-      expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 5 });
+      expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 6 });
     } finally {
       await second.close();
     }
