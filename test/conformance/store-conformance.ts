@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RUN_STATUSES, RUN_TRANSITIONS, type Lease, type RunStatus, type Store } from '../../src/index.js';
-import type { NewRun, StepWrite } from '../../src/store/store.js';
+import type { NewApproval, NewRun, StepWrite, Suspension } from '../../src/store/store.js';
 import { newRunOf } from '../helpers/new-run.js';
 import { rejectionOf } from '../helpers/wait.js';
 import { verifyChain, GENESIS_HASH } from '../../src/audit/chain.js';
@@ -1099,6 +1099,131 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         for (let i = 0; i < firsts.length; i += 2) expect(firsts[i + 1]!.id).toBe(firsts[i]!.id + 1);
       });
     });
+    describe('approvals and reviewed plans', () => {
+      const audit = (kind: string, at: number): AuditInput => ({ kind, at, actor: null, runId: null, subject: null, data: {} });
+      const audits = (at: number) => ({ requested: audit('approval.requested', at), expired: audit('approval.expired', at) });
+
+      function request(runId: string, seq: number, at: number, fields: Partial<NewApproval> = {}): NewApproval {
+        return {
+          id: `apr_${runId}_${seq}`,
+          runId,
+          seq,
+          action: 'service.scale',
+          actionVersion: '1.0.0',
+          category: 'write',
+          resource: 'service:api',
+          network: 'internal',
+          planJson: JSON.stringify({ to: 5 }),
+          planHash: 'a'.repeat(64),
+          requester: 'Agent::"planner"',
+          reasons: ['above-autonomy'],
+          createdAt: at,
+          expiresAt: at + 1000,
+          ...fields,
+        };
+      }
+
+      function waitingFor(id: string, seq: number, at: number): Suspension {
+        return {
+          kind: 'approval',
+          ref: id,
+          runnableAt: at + 1000,
+          now: at,
+          step: { seq, kind: 'act.approval', name: 'service.scale', status: 'waiting', attempts: 1, resultJson: JSON.stringify({ approvalId: id }), error: null, wakeAt: at + 1000, startedAt: at, finishedAt: null },
+        };
+      }
+
+      it('a request is filed once per act, with its audit entry; a decision wakes the waiting run and is final', async () => {
+        const runId = await create();
+        const lease = await claimOne('worker-a', T0);
+        const filed = await store.requestApproval(lease, request(runId, 2, T0), audits(T0), T0);
+        expect(filed).toMatchObject({ id: `apr_${runId}_2`, status: 'pending', plan: { to: 5 }, reasons: ['above-autonomy'], network: 'internal', consumedAt: null });
+        // the same act asking again (a replay, another id) finds the stored request
+        expect(await store.requestApproval(lease, { ...request(runId, 2, T0 + 1), id: 'apr_other' }, audits(T0 + 1), T0 + 1)).toMatchObject({ id: `apr_${runId}_2` });
+        await store.suspendRun(lease, waitingFor(filed.id, 2, T0 + 1));
+        expect(await store.getRun(runId)).toMatchObject({ status: 'waiting', waitKind: 'approval', runnableAt: T0 + 1001 });
+        expect((await store.listApprovals({ status: ['pending'], limit: 10 })).map((a) => a.id)).toEqual([filed.id]);
+
+        const decided = await store.decideApproval(filed.id, { status: 'approved', by: 'User::"bob"', reason: 'INC-1', now: T0 + 10 }, { decided: audit('approval.approved', T0 + 10), expired: audit('approval.expired', T0 + 10) });
+        expect(decided).toMatchObject({ outcome: 'decided', approval: { status: 'approved', decidedBy: 'User::"bob"', reason: 'INC-1', decidedAt: T0 + 10 } });
+        expect(await store.getRun(runId)).toMatchObject({ status: 'waiting', runnableAt: T0 + 10 });
+        const again = await store.decideApproval(filed.id, { status: 'denied', by: 'User::"eve"', reason: 'no', now: T0 + 11 }, { decided: audit('approval.denied', T0 + 11), expired: audit('approval.expired', T0 + 11) });
+        expect(again).toMatchObject({ outcome: 'already_decided', approval: { status: 'approved', decidedBy: 'User::"bob"' } });
+
+        // the resumed act takes the approval, once
+        const resumed = await claimOne('worker-b', T0 + 20);
+        expect(await store.requestApproval(resumed, request(runId, 2, T0 + 20), audits(T0 + 20), T0 + 20)).toMatchObject({ status: 'approved', consumedAt: T0 + 20 });
+        expect(await store.requestApproval(resumed, request(runId, 2, T0 + 21), audits(T0 + 21), T0 + 21)).toMatchObject({ consumedAt: T0 + 20 });
+        const kinds = (await store.readAudit({ after: 0, limit: 10 })).map((e) => e.kind);
+        expect(kinds).toEqual(['approval.requested', 'approval.approved']);
+        const events = (await store.readEvents({ after: 0, runId, limit: 100 })).map((e) => e.type);
+        expect(events).toEqual(expect.arrayContaining(['approval.requested', 'approval.decided']));
+        await rejectionOf(store.requestApproval(lease, request(runId, 3, T0 + 22), audits(T0 + 22), T0 + 22));
+        const missing = await rejectionOf(store.decideApproval('apr_missing', { status: 'approved', by: 'User::"bob"', reason: null, now: T0 }, { decided: audit('x', T0), expired: audit('y', T0) }));
+        expect(missing.code).toBe('STEWARD_APPROVAL_NOT_FOUND');
+      });
+
+      it('a request past its expiry expires into a denial, whether the run or a decider finds it first', async () => {
+        const runId = await create();
+        const lease = await claimOne('worker-a', T0);
+        const filed = await store.requestApproval(lease, request(runId, 2, T0), audits(T0), T0);
+        await store.suspendRun(lease, waitingFor(filed.id, 2, T0));
+        const late = await store.decideApproval(filed.id, { status: 'approved', by: 'User::"bob"', reason: 'late', now: T0 + 1000 }, { decided: audit('approval.approved', T0 + 1000), expired: audit('approval.expired', T0 + 1000) });
+        expect(late).toMatchObject({ outcome: 'expired', approval: { status: 'expired', decidedBy: null } });
+        expect(await store.getRun(runId)).toMatchObject({ runnableAt: T0 + 1000 });
+
+        const other = await create();
+        const second = await claimOne('worker-a', T0 + 1001);
+        expect(second.runId).toBe(runId);
+        const otherLease = await claimOne('worker-c', T0 + 1002);
+        expect(otherLease.runId).toBe(other);
+        const own = await store.requestApproval(otherLease, request(other, 2, T0), audits(T0), T0 + 1002);
+        expect(own).toMatchObject({ status: 'expired' });
+        expect((await store.readAudit({ after: 0, limit: 10 })).map((e) => e.kind)).toEqual(['approval.requested', 'approval.expired', 'approval.requested', 'approval.expired']);
+      });
+
+      it('a decision that lands between the request and the suspension does not let the run sleep', async () => {
+        const runId = await create();
+        const lease = await claimOne('worker-a', T0);
+        const filed = await store.requestApproval(lease, request(runId, 2, T0), audits(T0), T0);
+        await store.decideApproval(filed.id, { status: 'denied', by: 'User::"bob"', reason: 'no', now: T0 + 1 }, { decided: audit('approval.denied', T0 + 1), expired: audit('approval.expired', T0 + 1) });
+        await store.suspendRun(lease, waitingFor(filed.id, 2, T0 + 2));
+        expect(await store.getRun(runId)).toMatchObject({ status: 'waiting', runnableAt: T0 + 2 });
+      });
+
+      it('applyPlan turns a planned run to apply mode, keeping only its plans and the reviewed hash', async () => {
+        const runId = await create({ mode: 'plan' });
+        const lease = await claimOne('worker-a', T0);
+        await store.recordStep(lease, completedStep(1, { plan: { to: 5 }, hash: 'b'.repeat(64), resource: 'service:api' }, T0, { kind: 'act.plan', name: 'service.scale' }));
+        await store.recordStep(lease, completedStep(6, 'looked', T0));
+        await store.finishRun(lease, { status: 'planned', outputJson: '"planned"' }, T0 + 1);
+        expect(await store.getRun(runId)).toMatchObject({ status: 'planned', output: 'planned', finishedAt: T0 + 1 });
+
+        const applied = await store.applyPlan(runId, { hash: 'c'.repeat(64), by: 'User::"bob"', reason: 'CHG-1', now: T0 + 2 }, audit('plan.applied', T0 + 2));
+        expect(applied).toMatchObject({ applied: true, run: { status: 'queued', mode: 'apply', output: null, finishedAt: null } });
+        const steps = await store.listSteps(runId);
+        expect(steps.map((s) => [s.seq, s.kind, s.status])).toEqual([
+          [0, 'plan.reviewed', 'completed'],
+          [1, 'act.plan', 'completed'],
+        ]);
+        expect(steps[0]!.result).toEqual({ hash: 'c'.repeat(64), by: 'User::"bob"', reason: 'CHG-1' });
+        expect(await store.applyPlan(runId, { hash: 'c'.repeat(64), by: null, reason: null, now: T0 + 3 }, audit('plan.applied', T0 + 3))).toEqual({ applied: false, status: 'queued' });
+        expect(await store.applyPlan('run_missing', { hash: 'c'.repeat(64), by: null, reason: null, now: T0 + 3 }, audit('plan.applied', T0 + 3))).toEqual({ applied: false, status: null });
+        expect((await claim('worker-b', T0 + 4)).map((c) => c.run.id)).toEqual([runId]);
+        expect((await store.readAudit({ after: 0, limit: 10 })).map((e) => e.kind)).toEqual(['plan.applied']);
+      });
+
+      it('the global autonomy level is set with its audit entry and read by every store of the database', async () => {
+        const controls = await store.setAutonomy(3, { by: 'User::"ops"', reason: 'calm', now: T0 }, audit('autonomy.changed', T0));
+        expect(controls.autonomy).toBe(3);
+        const other = await openAnother();
+        expect((await other.getControls()).autonomy).toBe(3);
+        expect((await store.readAudit({ after: 0, limit: 10 })).map((e) => e.kind)).toEqual(['autonomy.changed']);
+        await rejectionOf(store.setAutonomy(4, { by: null, reason: null, now: T0 + 1 }, null));
+        expect((await store.getControls()).autonomy).toBe(3);
+      });
+    });
+
     describe('action budgets', () => {
       const breaker = { failures: 3, coolDownMs: 10_000 };
       const opened: BreakerAuditTemplate = { at: 0, actor: null, runId: 'run_x', subject: null, data: { note: 'from the test' } };
