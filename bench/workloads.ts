@@ -1,7 +1,7 @@
 /** The workloads of `npm run bench`, each on a fresh store with the durability the store ships with. */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { defineWorkflow } from '../src/index.js';
+import { defineAction, defineWorkflow } from '../src/index.js';
 import { runBatch, verifySucceeded, withSteward, type BenchEnv } from './harness.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,62 @@ const w2: Workload = {
   },
 };
 
+const A1_RUNS = 300;
+const A1_WARMUP_RUNS = 30;
+
+/** A read that does nothing: what ctx.act adds over a step is all that is measured. */
+const noopRead = defineAction({
+  name: 'bench.noop-read',
+  category: 'read',
+  input: z.object({}),
+  resource: () => 'bench:noop',
+  plan: () => ({}),
+  apply: () => 1,
+});
+
+const oneStep = defineWorkflow({ name: 'bench.one-step', input: z.object({}), run: async (ctx) => ctx.step('noop', () => 1) });
+const oneAct = defineWorkflow({ name: 'bench.one-act', input: z.object({}), run: async (ctx) => {
+  const result = await ctx.act(noopRead, {});
+  return result.status === 'applied' ? result.outcome : null;
+} });
+
+const a1: Workload = {
+  id: 'A1',
+  title: `ctx.act overhead: a no-op read action at autonomy 3 against a plain step, ${A1_RUNS} sequential runs of each, interleaved`,
+  run: (env, record) =>
+    withSteward(env, 'a1', [oneStep, oneAct], async (steward) => {
+      await steward.autonomy.set(3, { by: 'Service::"bench"' });
+      steward.worker.start({ concurrency: CONCURRENCY });
+      const step: number[] = [];
+      const act: number[] = [];
+      const ticker = env.progress.every(() => `pair ${act.length}/${A1_RUNS} (after ${A1_WARMUP_RUNS} warm-up)`);
+      const time = async (workflow: string): Promise<number> => {
+        const t0 = performance.now();
+        const output = await (await steward.start(workflow, {})).result();
+        if (output !== 1) throw new Error(`${workflow} returned ${JSON.stringify(output)}, expected 1`);
+        return performance.now() - t0;
+      };
+      try {
+        for (let i = 0; i < A1_WARMUP_RUNS + A1_RUNS; i++) {
+          const s = await time(oneStep.name);
+          const a = await time(oneAct.name);
+          if (i >= A1_WARMUP_RUNS) {
+            step.push(s);
+            act.push(a);
+          }
+        }
+      } finally {
+        ticker.stop();
+      }
+      const [stepP50] = percentiles(step, [50]) as [number];
+      const [actP50, actP95] = percentiles(act, [50, 95]) as [number, number];
+      record(metric('one plain step p50 (start → result)', stepP50, 'ms'));
+      record(metric('one no-op act p50 (start → result)', actP50, 'ms'));
+      record(metric('one no-op act p95', actP95, 'ms'));
+      record(metric('act overhead over a step (p50)', actP50 - stepP50, 'ms', { op: '<=', value: 2 }));
+    }),
+};
+
 const p1: Workload = {
   id: 'P1',
   title: 'policy decision latency: default policies, preparsed, uncached and cached (no store; runs once)',
@@ -137,4 +193,4 @@ function measureInChild(record: (metric: Metric) => void): Promise<void> {
 }
 
 /** Every workload, in the order they run. */
-export const WORKLOADS: readonly Workload[] = [w1, w2, p1];
+export const WORKLOADS: readonly Workload[] = [w1, w2, a1, p1];

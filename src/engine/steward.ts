@@ -449,31 +449,43 @@ class StewardInstance implements Steward {
     const deadline = options.timeoutMs === undefined ? Infinity : this.deps.clock.now() + options.timeoutMs;
     for (;;) {
       this.ensureOpen();
-      const run = await this.run(id);
-      if (isTerminal(run.status) || run.status === 'planned') return run;
-      const left = deadline - this.deps.clock.now();
-      if (left <= 0) return run;
+      // listen before reading: a run that ends between the read and the listening would otherwise wait for the poll
+      const woken = this.waitForFinish(id, Math.max(0, Math.min(deadline - this.deps.clock.now(), this.config.pollIntervalMs)));
+      let run: RunRecord;
+      try {
+        run = await this.run(id);
+      } catch (error) {
+        woken.cancel();
+        throw error;
+      }
+      if (isTerminal(run.status) || run.status === 'planned' || deadline - this.deps.clock.now() <= 0) {
+        woken.cancel();
+        return run;
+      }
       // woken by this process's commit, or by the poll for runs finished in other processes
-      await this.waitForFinish(id, Math.min(left, this.config.pollIntervalMs));
+      await woken.promise;
     }
   }
 
-  private waitForFinish(id: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(id);
-      if (!set) {
-        set = new Set();
-        this.waiters.set(id, set);
-      }
-      const done = (): void => {
+  private waitForFinish(id: string, ms: number): { promise: Promise<void>; cancel: () => void } {
+    let set = this.waiters.get(id);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(id, set);
+    }
+    const waiters = set;
+    let done!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      done = (): void => {
         clearTimeout(timer);
-        set.delete(done);
-        if (set.size === 0) this.waiters.delete(id);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiters.get(id) === waiters) this.waiters.delete(id);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      set.add(done);
     });
+    const timer = setTimeout(done, ms);
+    waiters.add(done);
+    return { promise, cancel: done };
   }
 
   private async startScheduled(schedule: ScheduleDefinition, tickAt: number): Promise<void> {
