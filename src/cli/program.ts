@@ -1,6 +1,8 @@
 /** The `steward` command line: its global options and its command groups. */
 import { Command } from 'commander';
+import { registerApprovalCommands } from './approvals.js';
 import { registerAuditCommands } from './audit.js';
+import { registerAutonomyCommands } from './autonomy.js';
 import { registerBreakerCommands } from './breakers.js';
 import { registerControlCommands } from './controls.js';
 import { registerPlanCommands } from './plan.js';
@@ -32,5 +34,7 @@ export function buildProgram(): Command {
   registerControlCommands(program);
   registerPolicyCommands(program);
   registerBreakerCommands(program);
+  registerApprovalCommands(program);
+  registerAutonomyCommands(program);
   return program;
 }
