@@ -59,3 +59,8 @@ export type { PolicyRequest, PolicyRequestInput, PolicyDecision, PolicyAction, P
 export * from './errors.js';
 export type { BreakerBudget } from './domain/action.js';
 export type { BreakerAdmission, BreakerSettings, BreakerState, BreakerStatus, RateTake } from './store/store.js';
+export type { ApprovalRecord, ApprovalStatus } from './store/store.js';
+export type { Approvals, ApprovalDecisionOptions, ApprovalListOptions } from './engine/approvals.js';
+export type { PlanSummary, PlannedActSummary, ApplyPlanOptions } from './engine/plans.js';
+export { ActionBudgetGuard } from './engine/budgets.js';
+export type { BudgetAdmission, BudgetedAction } from './engine/budgets.js';

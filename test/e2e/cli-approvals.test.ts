@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/index.js';
-import type { ApprovalRecord } from '../../src/store/store.js';
+import type { ApprovalRecord } from '../../src/index.js';
 import { CliProcess, eventually, runCli, type CliResult } from './cli-process.js';
 
 const DEPLOY_PLAN = fileURLToPath(new URL('../../examples/deploy-plan.yaml', import.meta.url));
