@@ -114,6 +114,13 @@ async function applyRun(globals: GlobalOptions, runId: string, flags: ApplyFlags
     steward.worker.start({ queues: [queued.queue] });
     printNote(`applying plan run ${applied.runId} (plan hash ${applied.hash}); a worker runs here until it ends…`);
     const run = await waitForRun(steward, applied.runId, Number.POSITIVE_INFINITY, (r) => isTerminal(r.status));
+    if (run.workflow !== PLAN_WORKFLOW) {
+      // a code workflow run in plan mode: its output is its own, not a plan file's tasks
+      if (flags.json) printJson({ ...applied, status: run.status, output: run.output, error: run.error });
+      else printLine(`run ${run.id} ${run.status}${run.status === 'succeeded' ? `: ${JSON.stringify(run.output)}` : ''}`);
+      if (run.status !== 'succeeded') throwFor(run);
+      return;
+    }
     const outcomes = taskOutcomes(run, await steward.steps(run.id), steward.config.actions);
     if (flags.json) printJson({ ...applied, status: run.status, tasks: outcomes, error: run.error });
     else printLine(formatOutcomes(run, outcomes));

@@ -23,6 +23,10 @@ interface StartFlags {
   queue?: string;
   priority?: string;
   timeoutMs?: string;
+  mode?: string;
+  subject?: string;
+  goal?: string;
+  autonomy?: string;
   wait?: boolean;
   json?: boolean;
 }
@@ -48,7 +52,11 @@ export function registerRunCommands(program: Command): void {
     .option('--queue <name>', 'the queue to run on (default: the workflow’s queue, else "default")')
     .option('--priority <n>', 'higher runs first within a queue (-1000 to 1000)')
     .option('--timeout-ms <ms>', 'fail the run if it has not ended after this long')
-    .option('--wait', 'wait until the run ends and print its output (exit code 1 unless it succeeded)')
+    .option('--mode <mode>', 'apply (the default), or plan: every act stops at its plan and the run ends planned, for `steward apply`')
+    .option('--subject <principal>', 'on whose behalf, as a principal: User::"alice", Agent::"planner" (the policies see it)')
+    .option('--goal <text>', 'what the run is for, kept with it and in the audit log')
+    .option('--autonomy <level>', "the run's autonomy level, 0 to 3 (capped by the global level)")
+    .option('--wait', 'wait until the run ends and print its output (exit code 1 unless it succeeded, or is planned in plan mode)')
     .option('--json', 'print the run record as JSON')
     .action((workflow: string, flags: StartFlags, cmd: Command) => startRun(globalsOf(cmd), workflow, flags));
 
@@ -120,7 +128,13 @@ async function startRun(globals: GlobalOptions, workflow: string, flags: StartFl
   const input = parseJsonOption('--input', flags.input);
   const priority = parseInteger('--priority', flags.priority, -1000, 1000);
   const timeoutMs = parseInteger('--timeout-ms', flags.timeoutMs, 1, Number.MAX_SAFE_INTEGER);
+  const autonomy = parseInteger('--autonomy', flags.autonomy, 0, 3);
+  const [mode] = parseChoices('--mode', flags.mode, ['apply', 'plan'] as const) ?? [];
   const options: StartOptions = {
+    ...(mode === undefined ? {} : { mode }),
+    ...(flags.subject === undefined ? {} : { subject: flags.subject }),
+    ...(flags.goal === undefined ? {} : { goal: flags.goal }),
+    ...(autonomy === undefined ? {} : { autonomy }),
     ...(flags.idempotencyKey === undefined ? {} : { idempotencyKey: flags.idempotencyKey }),
     ...(flags.queue === undefined ? {} : { queue: flags.queue }),
     ...(priority === undefined ? {} : { priority }),
@@ -139,7 +153,12 @@ async function startRun(globals: GlobalOptions, workflow: string, flags: StartFl
     printNote(`run ${handle.id} started; waiting for it to end (a worker must be running: steward worker)`);
     const ended = await steward.wait(handle.id);
     if (flags.json) printJson(ended);
-    else if (ended.status === 'succeeded') printJson(ended.output);
+    else if (ended.status === 'succeeded' || ended.status === 'planned') printJson(ended.output);
+    if (ended.status === 'planned') {
+      const plan = await steward.planOf(handle.id);
+      printNote(`planned: ${plan.acts.length} act(s), plan hash ${plan.hash}; review them with \`steward run show ${handle.id}\`, then apply exactly that plan with \`steward apply ${handle.id} --expect-hash ${plan.hash}\``);
+      return;
+    }
     throwUnlessSucceeded(ended);
   });
 }

@@ -247,18 +247,8 @@ export class RunContext implements WorkflowContext {
 
   /** Takes the next sequence number and the history's record for it, checking that replay calls the same step. */
   private next(kind: StepKind, name: string): { seq: number; record: StepRecord | undefined } {
-    this.checkLive();
-    if (this.cursor.seq >= this.cursor.limit) {
-      throw new ValidationError(
-        `a branch of ctx.parallel made more than ${PARALLEL_SLOTS} checkpointed calls (at ${kind} "${name}"): split the work into more branches or into child runs`,
-      );
-    }
-    const seq = ++this.cursor.seq;
-    const record = this.history.get(seq);
-    if (record && (record.kind !== kind || record.name !== name)) {
-      throw new NonDeterminismError(this.runId, seq, `${record.kind} "${record.name}"`, `${kind} "${name}"`);
-    }
-    return { seq, record };
+    const seq = this.reserve(1, kind, name) + 1;
+    return { seq, record: this.recordAt(seq, kind, name) };
   }
 
   private stepWrite(seq: number, kind: StepKind, name: string, fields: Partial<StepWrite>): StepWrite {

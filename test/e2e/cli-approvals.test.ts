@@ -3,7 +3,7 @@
  * examples applies the reviewed deploy plan; its write and deploy wait in the inbox until a person approves them from
  * the command line, and then the example's files show the release.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +158,34 @@ describe('steward approvals', () => {
     expect(ended.error?.code).toBe('STEWARD_APPROVAL_DENIED');
     const config = JSON.parse(readFileSync(join(dir, '.steward', 'example-config.json'), 'utf8')) as { values: Record<string, unknown> };
     expect(config.values['services.web.image']).toBe('web:1.4');
+  });
+});
+
+describe('steward run start --mode plan', () => {
+  it('previews a code workflow, which ends planned with its hash; steward apply applies that plan', async () => {
+    const worker = new CliProcess(['worker', '--store', store], { cwd: dir });
+    processes.push(worker);
+    await worker.waitForOutput(/started on /, 30_000);
+    const set = await steward('autonomy', 'set', '3', '--by', 'User::"ops"');
+    expect(set.code, set.stderr).toBe(0);
+
+    const started = await steward('run', 'start', 'deploy.release', '--input', '{"service":"web","image":"web:1.5"}', '--mode', 'plan', '--subject', 'User::"alice"', '--wait');
+    expect(started.code, started.stderr).toBe(0);
+    const hint = /steward apply (\S+) --expect-hash ([0-9a-f]{64})/.exec(started.stderr);
+    expect(hint, started.stderr).not.toBeNull();
+    const [, runId, hash] = hint as unknown as [string, string, string];
+    expect(existsSync(join(dir, '.steward', 'example-services.json'))).toBe(false);
+
+    const bad = await steward('run', 'start', 'deploy.release', '--input', '{"service":"web","image":"web:1.5"}', '--mode', 'later');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--mode');
+
+    const applied = await steward('apply', runId, '--expect-hash', hash, '--wait');
+    expect(applied.code, applied.stderr).toBe(0);
+    const { run } = await json<{ run: RunRecord }>('run', 'show', runId);
+    expect(run).toMatchObject({ status: 'succeeded', mode: 'apply', subject: 'User::"alice"' });
+    const services = JSON.parse(readFileSync(join(dir, '.steward', 'example-services.json'), 'utf8')) as { services: Record<string, { image: string }> };
+    expect(services.services.web?.image).toBe('web:1.5');
   });
 });
 

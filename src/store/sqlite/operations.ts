@@ -58,6 +58,7 @@ import { canonicalJson, EMPTY_HEAD, sealAuditEntries, type AuditHead } from '../
 import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { stepEvent } from '../step-event.js';
+import { reviewedPlanStep } from '../reviewed-plan.js';
 import { APPROVAL_INSERT_COLUMNS, approvalValues, toApproval, type ApprovalRow } from '../approval-rows.js';
 import {
   breakerAuditEntry,
@@ -638,18 +639,7 @@ export class SqliteOperations {
     if (row === undefined) return { applied: false, status: null };
     if (row.status !== 'planned') return { applied: false, status: row.status as RunStatus };
     this.q.dropUnreviewed.run(runId);
-    this.upsertStep(runId, {
-      seq: 0,
-      kind: 'plan.reviewed',
-      name: 'plan',
-      status: 'completed',
-      attempts: 1,
-      resultJson: JSON.stringify({ hash: review.hash, by: review.by, reason: review.reason }),
-      error: null,
-      wakeAt: null,
-      startedAt: review.now,
-      finishedAt: review.now,
-    });
+    this.upsertStep(runId, reviewedPlanStep(review));
     this.q.requeueForApply.run(review.now, review.now, runId);
     this.q.insertEvent.run(runId, 'run.plan_applied', JSON.stringify({ hash: review.hash, by: review.by }), review.now);
     this.appendAuditEntries([audit]);

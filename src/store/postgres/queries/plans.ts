@@ -9,6 +9,7 @@ import type { Queryable } from '../connection.js';
 import { appendAudit } from './audit.js';
 import { lockRun } from './fence.js';
 import { upsertStep } from './upsert-step.js';
+import { reviewedPlanStep } from '../../reviewed-plan.js';
 
 const DROP_UNREVIEWED = `DELETE FROM steps WHERE run_id = $1 AND kind <> 'act.plan'`;
 const REQUEUE = `
@@ -28,18 +29,7 @@ export async function applyPlan(
   if (row === null) return { applied: false, status: null };
   if (row.status !== 'planned') return { applied: false, status: row.status as RunStatus };
   await db.query(DROP_UNREVIEWED, [runId]);
-  await upsertStep(db, runId, {
-    seq: 0,
-    kind: 'plan.reviewed',
-    name: 'plan',
-    status: 'completed',
-    attempts: 1,
-    resultJson: JSON.stringify({ hash: review.hash, by: review.by, reason: review.reason }),
-    error: null,
-    wakeAt: null,
-    startedAt: review.now,
-    finishedAt: review.now,
-  });
+  await upsertStep(db, runId, reviewedPlanStep(review));
   const run = (await db.query<RunRow>(REQUEUE, [runId, review.now])).rows[0]!;
   await db.query(EVENT, [runId, 'run.plan_applied', JSON.stringify({ hash: review.hash, by: review.by }), review.now]);
   await appendAudit(db, [audit]);
