@@ -538,7 +538,8 @@ export class RunContext implements WorkflowContext {
     if (applyRecord?.status === 'failed' && REFUSALS.has(applyRecord.error?.code ?? '')) throw reviveError(applyRecord.error!);
     let authorization: Authorization | null = null;
     let admission: Admitted | null = null;
-    if (applyRecord?.status !== 'completed') {
+    // (an apply recorded as failed replays its failure: nothing is decided, asked or counted for it)
+    if (applyRecord === undefined || applyRecord.status === 'retrying') {
       authorization = await this.authorizeApply(action, resource, planned, at, ask, audited);
       admission = await this.admit(action, at, audited);
     }
@@ -654,9 +655,9 @@ export class RunContext implements WorkflowContext {
     at: ActSeqs,
     audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
   ): Promise<Admitted> {
-    await this.settle();
+    // asked while the plan's record is being written: the apply starts only once both are done
+    const [admission] = await Promise.all([this.deps.budgets.admit(action, this.deps.clock.now()), this.settle()]);
     this.checkLive();
-    const admission = await this.deps.budgets.admit(action, this.deps.clock.now());
     switch (admission.kind) {
       case 'go':
         return { probe: admission.probe, failures: admission.failures };
