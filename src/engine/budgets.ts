@@ -64,8 +64,9 @@ export class ActionBudgetGuard {
    * no rate token; then a token is taken (actions without `ratePerMinute` have no limit); last, a breaker past its
    * cool-down hands out its one probe. A probe is therefore only taken by an apply that will start.
    */
-  async admit(action: BudgetedAction, now: number = this.clock.now()): Promise<BudgetAdmission> {
-    const breaker = await this.store.getBreaker(action.name);
+  async admit(action: BudgetedAction, now: number = this.clock.now(), known?: BreakerStatus | null): Promise<BudgetAdmission> {
+    // the breaker as the caller read it a moment ago (in the same breath as other reads), or read now
+    const breaker = known === undefined ? await this.store.getBreaker(action.name) : known;
     const refusal = breaker === null ? null : refusalOf(action.name, breaker, now);
     if (refusal !== null) return refusal;
     const rate = action.budgets.ratePerMinute;

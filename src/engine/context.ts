@@ -40,7 +40,7 @@ import type {
   WorkflowDefinition,
   WorkflowLogger,
 } from '../domain/workflow.js';
-import type { AuditInput, StepWrite, Store, Suspension } from '../store/store.js';
+import type { AuditInput, BreakerStatus, Controls, StepWrite, Store, Suspension } from '../store/store.js';
 import type { ActionCategory, ActionContext, ActionDefinition, ActResult, Verification } from '../domain/action.js';
 import { actPlanHash, jsonHash } from './plan-hash.js';
 import { parsePrincipalText, type PolicyDecision } from '../policy/request.js';
@@ -185,6 +185,8 @@ export class RunContext implements WorkflowContext {
   private readonly store: RunStore;
   /** The acts this execution applied (or replayed as applied) and did not undo, in order: what a saga rolls back. */
   private readonly applied: Array<{ undo: () => Promise<boolean>; action: string; resource: string }> = [];
+  /** The controls read from the store for the act being decided (a branch of `ctx.parallel` has its own). */
+  private controlsAtApply: Controls | null = null;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -540,8 +542,15 @@ export class RunContext implements WorkflowContext {
     let admission: Admitted | null = null;
     // (an apply recorded as failed replays its failure: nothing is decided, asked or counted for it)
     if (applyRecord === undefined || applyRecord.status === 'retrying') {
+      // the apply is decided on the controls as the store has them now, not as this worker last heard of them: a
+      // lowered autonomy level or a kill switch turned on a moment ago holds for this act
+      // (the action's breaker is read in the same breath; its rate token and probe are taken only once approved)
+      const [controls, breaker] = await Promise.all([this.store.getControls(), this.store.getBreaker(action.name), this.settle()]);
+      this.deps.controls.update(controls);
+      this.controlsAtApply = controls;
       authorization = await this.authorizeApply(action, resource, planned, at, ask, audited);
-      admission = await this.admit(action, at, audited);
+      // an act that waited for approval reads its breaker again: it may have changed meanwhile
+      admission = await this.admit(action, at, audited, authorization.grant === null ? breaker : undefined);
     }
 
     // the resource's lock, held from apply to verify: a second run on the resource waits, holding no worker. A read
@@ -562,7 +571,7 @@ export class RunContext implements WorkflowContext {
 
   /** The run's autonomy level: its own (or the Steward's default), capped by the global one. */
   private get autonomy(): number {
-    const global = this.deps.controls.value.autonomy;
+    const global = (this.controlsAtApply ?? this.deps.controls.value).autonomy;
     const own = this.run.autonomy ?? this.deps.config.autonomy ?? global;
     return Math.min(own, global);
   }
@@ -654,9 +663,9 @@ export class RunContext implements WorkflowContext {
     action: ActionAbout,
     at: ActSeqs,
     audited: (done: string, failed: string, detail: (result: unknown) => Record<string, unknown>) => AuditOf,
+    breaker: BreakerStatus | null | undefined,
   ): Promise<Admitted> {
-    // asked while the plan's record is being written: the apply starts only once both are done
-    const [admission] = await Promise.all([this.deps.budgets.admit(action, this.deps.clock.now()), this.settle()]);
+    const [admission] = await Promise.all([this.deps.budgets.admit(action, this.deps.clock.now(), breaker), this.settle()]);
     this.checkLive();
     switch (admission.kind) {
       case 'go':
@@ -798,7 +807,7 @@ export class RunContext implements WorkflowContext {
       return new KillSwitchError(action.name, by, reason);
     };
     const applyRecorded = this.history.get(at.apply)?.status === 'completed';
-    if (!applyRecorded && controls.killSwitchOn) {
+    if (!applyRecorded && (controls.killSwitchOn || this.controlsAtApply?.killSwitch.on === true)) {
       this.abort.abort(stopped());
       throw this.abort.reason;
     }
@@ -1182,6 +1191,12 @@ class RunStore {
   }
   releaseLock(...args: Parameters<Store['releaseLock']>): ReturnType<Store['releaseLock']> {
     return this.watch(this.store.releaseLock(...args));
+  }
+  getControls(): ReturnType<Store['getControls']> {
+    return this.watch(this.store.getControls());
+  }
+  getBreaker(...args: Parameters<Store['getBreaker']>): ReturnType<Store['getBreaker']> {
+    return this.watch(this.store.getBreaker(...args));
   }
   requestApproval(...args: Parameters<Store['requestApproval']>): ReturnType<Store['requestApproval']> {
     return this.watch(this.store.requestApproval(...args));

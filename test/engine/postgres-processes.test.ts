@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
-import { createSteward, defineWorkflow, type Steward } from '../../src/index.js';
+import { createSteward, defineAction, defineWorkflow, type Steward } from '../../src/index.js';
 import { waitForStatus, waitForWaitKind } from '../helpers/runs.js';
 import { adminPool, testPostgresUrl, uniqueSchema, withSchema } from '../helpers/postgres.js';
 import { silentLogger } from '../helpers/steward.js';
@@ -57,7 +57,29 @@ const stuck = defineWorkflow({
   },
 });
 
-const workflows = [greet, nap, approval, parent, stuck];
+const scaled: string[] = [];
+
+const scale = defineAction({
+  name: 'pg.scale',
+  category: 'write',
+  input: z.object({ service: z.string(), to: z.number() }),
+  resource: (input) => `service:${input.service}`,
+  plan: (input) => input,
+  apply: (plan) => {
+    scaled.push(`${plan.service}=${plan.to}`);
+    return plan.to;
+  },
+});
+
+const scaleUp = defineWorkflow({
+  name: 'pg.scale-up',
+  input: z.object({ service: z.string(), to: z.number() }),
+  async run(ctx, input) {
+    return (await ctx.act(scale, input)).status;
+  },
+});
+
+const workflows = [greet, nap, approval, parent, stuck, scaleUp];
 
 /** A worker Steward and a caller Steward on one fresh schema; both closed (and the schema dropped) after the test. */
 async function twoProcesses(): Promise<{ worker: Steward; caller: Steward }> {
@@ -126,5 +148,26 @@ describe('the engine on PostgreSQL across two processes', () => {
     expect(result).toEqual({ status: 'running', alreadyEnded: false });
     const ended = await caller.wait(handle.id, { timeoutMs: 15_000 });
     expect(ended.status).toBe('cancelled');
+  });
+
+  it('a write waits for approval; an approval given by the caller wakes it on the worker, which applies it once', async () => {
+    const { caller } = await twoProcesses();
+    const handle = await caller.start('pg.scale-up', { service: 'api', to: 4 }, { subject: 'Agent::"planner"' });
+    await waitForWaitKind(caller, handle.id, 'approval');
+    const [request] = await caller.approvals.list({ runId: handle.id });
+
+    await caller.approvals.approve(request!.id, { principal: 'User::"ops"', roles: ['approver'], reason: 'CHG-9', planHash: request!.planHash });
+
+    expect(await handle.result({ timeoutMs: 15_000 })).toBe('applied');
+    expect(scaled.filter((s) => s === 'api=4')).toEqual(['api=4']);
+  });
+
+  it('the autonomy level set by the caller holds for the worker: at 2 a write applies alone', async () => {
+    const { caller } = await twoProcesses();
+    await caller.autonomy.set(2, { by: 'User::"ops"' });
+
+    const handle = await caller.start('pg.scale-up', { service: 'web', to: 2 });
+
+    expect(await handle.result({ timeoutMs: 15_000 })).toBe('applied');
   });
 });
