@@ -50,6 +50,10 @@ export const ErrorCodes = {
   DUPLICATE_ACTION: 'STEWARD_DUPLICATE_ACTION',
   PLAN_INVALID: 'STEWARD_PLAN_INVALID',
   PLAN_TASK_FAILED: 'STEWARD_PLAN_TASK_FAILED',
+  CONFIG_INVALID: 'STEWARD_CONFIG_INVALID',
+  CONFIG_FILE_CONFLICT: 'STEWARD_CONFIG_FILE_CONFLICT',
+  PLUGIN_FAILED: 'STEWARD_PLUGIN_FAILED',
+  PLUGIN_PATH_REFUSED: 'STEWARD_PLUGIN_PATH_REFUSED',
 } as const;
 
 /** One of the stable error codes. */
@@ -601,6 +605,65 @@ function safeString(value: unknown): string {
   }
 }
 
+/** One problem of the configuration: where it came from, the key, and the line and column when a file says them. */
+export interface ConfigIssue {
+  /** The configuration file's path, or the environment variable's name. */
+  source: string;
+  /** The key path, like `components."store.default".provider`; empty for the file as a whole. */
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** The configuration file or a `STEWARD_*` variable does not fit its schema; nothing of it was taken. */
+export class ConfigInvalidError extends StewardError {
+  override readonly retryable = false;
+  constructor(issues: readonly ConfigIssue[], options: { cause?: unknown } = {}) {
+    const lines = issues.map((issue) => {
+      const at = issue.line === undefined ? '' : `:${issue.line}:${issue.column ?? 1}`;
+      return `${issue.source}${at}: ${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`;
+    });
+    super(ErrorCodes.CONFIG_INVALID, `invalid configuration: ${lines.join('; ')}`, {
+      cause: options.cause,
+      details: { issues: issues.map((issue) => ({ ...issue })) },
+    });
+  }
+}
+
+/** More than one configuration file in one directory: Steward will not guess which one is meant. */
+export class ConfigFileConflictError extends StewardError {
+  override readonly retryable = false;
+  constructor(dir: string, files: readonly string[]) {
+    super(
+      ErrorCodes.CONFIG_FILE_CONFLICT,
+      `${dir} holds ${files.length} configuration files (${files.join(', ')}): keep exactly one of them and remove the others`,
+      { details: { dir, files: [...files] } },
+    );
+  }
+}
+
+/** An allowed plugin could not be loaded or registered; the other plugins were loaded. */
+export class PluginFailedError extends StewardError {
+  override readonly retryable = false;
+  constructor(pkg: string, entry: string | null, reason: string, cause?: unknown) {
+    const where = entry === null ? `package "${pkg}"` : `plugin ${entry} of package "${pkg}"`;
+    super(ErrorCodes.PLUGIN_FAILED, `${where} failed: ${reason}`, { cause, details: { package: pkg, entry } });
+  }
+}
+
+/** A plugin path that would load code from outside its own package; it was not imported. */
+export class PluginPathRefusedError extends StewardError {
+  override readonly retryable = false;
+  constructor(pkg: string, entry: string, reason: string) {
+    super(
+      ErrorCodes.PLUGIN_PATH_REFUSED,
+      `plugin path "${entry}" of package "${pkg}" was refused: ${reason}; a plugin path is relative to its package and stays inside it (like ./dist/plugin.js)`,
+      { details: { package: pkg, entry } },
+    );
+  }
+}
+
 /** Formats a zod issue list as one readable line: `input.image: Required; input.replicas: Expected number`. */
 export function formatIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, root: string): string {
   return issues
@@ -655,6 +718,10 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.APPROVAL_NOT_FOUND]: ApprovalNotFoundError,
   [ErrorCodes.APPROVAL_REFUSED]: ApprovalRefusedError,
   [ErrorCodes.PLAN_CHANGED]: PlanChangedError,
+  [ErrorCodes.CONFIG_INVALID]: ConfigInvalidError,
+  [ErrorCodes.CONFIG_FILE_CONFLICT]: ConfigFileConflictError,
+  [ErrorCodes.PLUGIN_FAILED]: PluginFailedError,
+  [ErrorCodes.PLUGIN_PATH_REFUSED]: PluginPathRefusedError,
 };
 
 /**
