@@ -79,6 +79,11 @@ export default defineConfig(
     ['store', 'policy', 'safety', 'audit', 'registry', 'engine', 'server', 'cli'],
     'src/plan (plan documents and the steward.plan workflow) sits on errors and domain, below the engine that registers it.',
   ),
+  layer(
+    ['src/manifest/**/*.{ts,mts,cts,tsx}'],
+    ['store', 'policy', 'safety', 'registry', 'engine', 'server', 'cli'],
+    'src/manifest (signed remote manifests) sits beside registry, below the engine; it reaches the store only through audit.',
+  ),
   layer(['src/engine/**/*.{ts,mts,cts,tsx}'], ['server', 'cli'], 'src/engine sits below server and cli.'),
   {
     files: ['src/errors.ts'],

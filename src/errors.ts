@@ -54,6 +54,20 @@ export const ErrorCodes = {
   CONFIG_FILE_CONFLICT: 'STEWARD_CONFIG_FILE_CONFLICT',
   PLUGIN_FAILED: 'STEWARD_PLUGIN_FAILED',
   PLUGIN_PATH_REFUSED: 'STEWARD_PLUGIN_PATH_REFUSED',
+  KEY_INVALID: 'STEWARD_KEY_INVALID',
+  MANIFEST_INVALID: 'STEWARD_MANIFEST_INVALID',
+  MANIFEST_UNSIGNED: 'STEWARD_MANIFEST_UNSIGNED',
+  MANIFEST_SIGNATURE_INVALID: 'STEWARD_MANIFEST_SIGNATURE_INVALID',
+  MANIFEST_UNKNOWN_KEY: 'STEWARD_MANIFEST_UNKNOWN_KEY',
+  MANIFEST_THRESHOLD_NOT_MET: 'STEWARD_MANIFEST_THRESHOLD_NOT_MET',
+  MANIFEST_EXPIRED: 'STEWARD_MANIFEST_EXPIRED',
+  MANIFEST_ROLLBACK: 'STEWARD_MANIFEST_ROLLBACK',
+  MANIFEST_SOURCE_NOT_ALLOWED: 'STEWARD_MANIFEST_SOURCE_NOT_ALLOWED',
+  MANIFEST_FETCH_FAILED: 'STEWARD_MANIFEST_FETCH_FAILED',
+  MANIFEST_FETCH_TIMEOUT: 'STEWARD_MANIFEST_FETCH_TIMEOUT',
+  MANIFEST_TOO_LARGE: 'STEWARD_MANIFEST_TOO_LARGE',
+  MANIFEST_DIGEST_MISMATCH: 'STEWARD_MANIFEST_DIGEST_MISMATCH',
+  MANIFEST_ARTIFACT_INVALID: 'STEWARD_MANIFEST_ARTIFACT_INVALID',
 } as const;
 
 /** One of the stable error codes. */
@@ -572,6 +586,43 @@ export class BreakerNotFoundError extends StewardError {
   }
 }
 
+/** A key file that cannot be read or does not hold an Ed25519 key of the expected kind (private or public). */
+export class KeyInvalidError extends StewardError {
+  override readonly retryable = false;
+  constructor(file: string, reason: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.KEY_INVALID, `key ${file} is not usable: ${reason}`, { ...options, details: { file, ...options.details } });
+  }
+}
+
+/** The codes of the refusals of a signed remote manifest and of its artifacts. */
+export type ManifestErrorCode = (typeof ErrorCodes)[
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_UNSIGNED'
+  | 'MANIFEST_SIGNATURE_INVALID'
+  | 'MANIFEST_UNKNOWN_KEY'
+  | 'MANIFEST_THRESHOLD_NOT_MET'
+  | 'MANIFEST_EXPIRED'
+  | 'MANIFEST_ROLLBACK'
+  | 'MANIFEST_SOURCE_NOT_ALLOWED'
+  | 'MANIFEST_FETCH_FAILED'
+  | 'MANIFEST_FETCH_TIMEOUT'
+  | 'MANIFEST_TOO_LARGE'
+  | 'MANIFEST_DIGEST_MISMATCH'
+  | 'MANIFEST_ARTIFACT_INVALID'];
+
+/**
+ * A remote manifest, or one of its artifacts, was refused: nothing of it was registered. The code says which rule
+ * refused it (src/manifest/errors.ts builds each one with its message).
+ */
+export class ManifestError extends StewardError {
+  /** Only a failed or timed-out download may go better on another attempt; a refused document or artifact will not. */
+  override readonly retryable: boolean;
+  constructor(code: ManifestErrorCode, message: string, options: StewardErrorOptions = {}) {
+    super(code, message, options);
+    this.retryable = code === ErrorCodes.MANIFEST_FETCH_FAILED || code === ErrorCodes.MANIFEST_FETCH_TIMEOUT;
+  }
+}
+
 /** Whether another attempt may succeed after this error. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof StewardError) return error.retryable;
@@ -722,6 +773,20 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.CONFIG_FILE_CONFLICT]: ConfigFileConflictError,
   [ErrorCodes.PLUGIN_FAILED]: PluginFailedError,
   [ErrorCodes.PLUGIN_PATH_REFUSED]: PluginPathRefusedError,
+  [ErrorCodes.KEY_INVALID]: KeyInvalidError,
+  [ErrorCodes.MANIFEST_INVALID]: ManifestError,
+  [ErrorCodes.MANIFEST_UNSIGNED]: ManifestError,
+  [ErrorCodes.MANIFEST_SIGNATURE_INVALID]: ManifestError,
+  [ErrorCodes.MANIFEST_UNKNOWN_KEY]: ManifestError,
+  [ErrorCodes.MANIFEST_THRESHOLD_NOT_MET]: ManifestError,
+  [ErrorCodes.MANIFEST_EXPIRED]: ManifestError,
+  [ErrorCodes.MANIFEST_ROLLBACK]: ManifestError,
+  [ErrorCodes.MANIFEST_SOURCE_NOT_ALLOWED]: ManifestError,
+  [ErrorCodes.MANIFEST_FETCH_FAILED]: ManifestError,
+  [ErrorCodes.MANIFEST_FETCH_TIMEOUT]: ManifestError,
+  [ErrorCodes.MANIFEST_TOO_LARGE]: ManifestError,
+  [ErrorCodes.MANIFEST_DIGEST_MISMATCH]: ManifestError,
+  [ErrorCodes.MANIFEST_ARTIFACT_INVALID]: ManifestError,
 };
 
 /**

@@ -5,6 +5,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerAutonomyCommands } from './autonomy.js';
 import { registerBreakerCommands } from './breakers.js';
 import { registerControlCommands } from './controls.js';
+import { registerManifestCommands } from './manifest.js';
 import { registerPlanCommands } from './plan.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRunCommands } from './run.js';
@@ -36,5 +37,6 @@ export function buildProgram(): Command {
   registerBreakerCommands(program);
   registerApprovalCommands(program);
   registerAutonomyCommands(program);
+  registerManifestCommands(program);
   return program;
 }
