@@ -126,17 +126,19 @@ function label(entry: RankedEntry): string {
   return `${entry.candidate.provider} (${entry.candidate.source})`;
 }
 
-/** Every entry ranked, each with the reason it won or lost. */
+/**
+ * The reason each entry won or lost. `ranked` is best first under `effective`, the selection in force (null when
+ * `selected` names a provider that is not registered).
+ */
 export function explainRanking(
   domain: string,
   key: string,
-  entries: readonly RankedEntry[],
+  ranked: readonly RankedEntry[],
   selected: string | null,
+  effective: string | null,
   active: string | null,
 ): Explanation {
-  const selectionMissing = selected !== null && !entries.some((e) => e.candidate.provider === selected);
-  const effective = selectionMissing ? null : selected;
-  const ranked = rank(entries, effective);
+  const selectionMissing = selected !== null && effective === null;
   const winner = ranked[0];
   const candidates = ranked.map((entry, i): ExplainedCandidate => {
     let decidedBy: ExplainedCandidate['decidedBy'];

@@ -8,7 +8,7 @@ import { ComponentSlot } from './component.js';
 import { ProviderInvalidError, ProviderNotFoundError } from './errors.js';
 import type { AfterSwapHook, BeforeSwapHook, ComponentState, HealthReport, Lease, SwapRecord } from './lifecycle.js';
 import { resolveRegistryOptions, resolveSwapBounds, type RegistryConfig, type RegistryOptions, type SwapOptions } from './options.js';
-import { explainRanking, pickWinner, type Explanation, type RankedEntry } from './precedence.js';
+import { explainRanking, pickWinner, rank, type Explanation, type RankedEntry } from './precedence.js';
 
 /** Everything the registry knows of one (domain, key). */
 class Component {
@@ -16,6 +16,10 @@ class Component {
   readonly entries: RankedEntry[] = [];
   selected: string | null = null;
   slot: ComponentSlot | undefined;
+  /** The entries best first, under the selection in force; null once a register, unregister or select changes them. */
+  ranked: RankedEntry[] | null = null;
+  /** The selection the ranking used: null when none, or when the selected provider is not registered. */
+  effectiveSelection: string | null = null;
   constructor(
     readonly domain: string,
     readonly key: string,
@@ -72,6 +76,7 @@ export class Registry {
     const entry: RankedEntry = { candidate: candidate as unknown as Candidate, stackLevel: level, stackLevelFrom: from };
     if (i >= 0) component.entries[i] = entry;
     else component.entries.push(entry);
+    component.ranked = null;
     return candidate;
   }
 
@@ -88,6 +93,7 @@ export class Registry {
       const c = (component.entries[i] as RankedEntry).candidate;
       if (c.provider === provider && (source === undefined || c.source === source)) component.entries.splice(i, 1);
     }
+    if (component.entries.length !== before) component.ranked = null;
     return before - component.entries.length;
   }
 
@@ -104,6 +110,7 @@ export class Registry {
       throw new ProviderNotFoundError(component.domain, component.key, provider, component.providers());
     }
     component.selected = provider;
+    component.ranked = null;
   }
 
   /** The provider selected for (domain, key), or null. */
@@ -119,7 +126,7 @@ export class Registry {
   /** The candidate that wins (domain, key) now; throws when none is registered. */
   resolve<T = unknown>(domain: string, key: string): Candidate<T> {
     const component = this.domains.get(domain)?.get(key);
-    const winner = component === undefined ? undefined : this.winnerOf(component);
+    const winner = component === undefined ? undefined : (component.ranked ?? this.rankNow(component))[0];
     if (winner === undefined) throw this.notFound(domain, key);
     return winner.candidate as Candidate<T>;
   }
@@ -127,8 +134,9 @@ export class Registry {
   /** Every candidate of (domain, key) ranked, each with the reason it won or lost. */
   explain(domain: string, key: string): Explanation {
     const component = this.component(domain, key, false);
-    if (component === undefined) return explainRanking(domain, key, [], null, null);
-    return explainRanking(component.domain, component.key, component.entries, component.selected, component.slot?.activeProvider ?? null);
+    if (component === undefined) return explainRanking(domain, key, [], null, null, null);
+    const ranked = component.ranked ?? this.rankNow(component);
+    return explainRanking(component.domain, component.key, ranked, component.selected, component.effectiveSelection, component.slot?.activeProvider ?? null);
   }
 
   /** Every component the registry knows, sorted by domain and key. */
@@ -238,9 +246,16 @@ export class Registry {
   }
 
   private winnerOf(component: Component): RankedEntry | undefined {
+    return (component.ranked ?? this.rankNow(component))[0];
+  }
+
+  /** Ranks the component's entries and keeps the ranking until they or the selection change. */
+  private rankNow(component: Component): RankedEntry[] {
     const selected = component.selected;
     const present = selected !== null && component.entries.some((e) => e.candidate.provider === selected);
-    return pickWinner(component.entries, present ? selected : null);
+    component.effectiveSelection = present ? selected : null;
+    component.ranked = rank(component.entries, component.effectiveSelection);
+    return component.ranked;
   }
 
   private notFound(domain: string, key: string): Error {

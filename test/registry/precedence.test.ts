@@ -165,6 +165,28 @@ describe('precedence: explicit selection > priority > stack level > later regist
   });
 });
 
+describe('the cached ranking', () => {
+  it('follows every register, re-register, select and unregister made after a resolve', () => {
+    const registry = createRegistry({ env: {} });
+    const winner = () => registry.resolve('store', 'main').provider;
+    registry.register(candidate({ provider: 'a', priority: 5 }));
+    expect(winner()).toBe('a');
+    registry.register(candidate({ provider: 'b', priority: 9 }));
+    expect(winner()).toBe('b');
+    registry.register(candidate({ provider: 'a', priority: 10 }));
+    expect(winner()).toBe('a');
+    registry.select('store', 'main', 'b');
+    expect(winner()).toBe('b');
+    expect(registry.explain('store', 'main').candidates.map((c) => c.provider)).toEqual(['b', 'a']);
+    registry.unregister('store', 'main', 'b');
+    expect(winner()).toBe('a');
+    registry.register(candidate({ provider: 'b' }));
+    expect(winner()).toBe('b');
+    registry.select('store', 'main', null);
+    expect(winner()).toBe('a');
+  });
+});
+
 describe('registration', () => {
   it('keeps one entry per (domain, key, provider, source) however often it is registered again', () => {
     const registry = createRegistry({ env: {} });
