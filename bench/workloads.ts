@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { metric, percentiles, perSecond, type Metric, type Target } from './stats.js';
 import type { StoreKind } from './stores.js';
+import { measureResolver } from './registry-workload.js';
 
 const CONCURRENCY = 16;
 const W1_RUNS = 10_000;
@@ -193,5 +194,12 @@ function measureInChild(record: (metric: Metric) => void): Promise<void> {
   });
 }
 
+const r1: Workload = {
+  id: 'R1',
+  title: 'provider resolver: resolve rate over a realistic registry, explain latency over 100 candidates (no store; runs once)',
+  storeIndependent: true,
+  run: async (_env, record) => measureResolver(record),
+};
+
 /** Every workload, in the order they run. */
-export const WORKLOADS: readonly Workload[] = [w1, w2, a1, p1];
+export const WORKLOADS: readonly Workload[] = [w1, w2, a1, p1, r1];
