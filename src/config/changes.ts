@@ -17,7 +17,7 @@ export interface ConfigChange {
 /** What `applyConfigChanges` needs of the registry. */
 export interface SelectionTarget {
   /** Makes `provider` the explicit selection of a component; null drops the selection (precedence decides again). */
-  select(domain: string, key: string, provider: string | null): void;
+  select(domain: string, key: string, provider: string | null, settings?: Readonly<Record<string, unknown>>): void;
   /** Moves the component to the provider it now resolves to. */
   swap(domain: string, key: string): Promise<unknown>;
 }
@@ -52,7 +52,7 @@ export async function applyConfigChanges(changes: readonly ConfigChange[], targe
   const failed: { change: ConfigChange; error: unknown }[] = [];
   for (const change of changes) {
     try {
-      target.select(change.domain, change.key, change.to?.provider ?? null);
+      target.select(change.domain, change.key, change.to?.provider ?? null, change.to?.settings ?? {});
       await target.swap(change.domain, change.key);
       applied.push(change);
     } catch (error) {

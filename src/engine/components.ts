@@ -193,7 +193,7 @@ function applySelections(registry: Registry, file: FileConfig, logger: Logger): 
     if (component === null) continue;
     const { domain, key } = component;
     try {
-      registry.select(domain, key, selection.provider);
+      registry.select(domain, key, selection.provider, selection.settings ?? {});
     } catch (error) {
       logger.error({ component: `${domain}/${key}`, provider: selection.provider, err: error }, 'the configuration file selects a provider that is not registered; precedence decides meanwhile');
     }

@@ -25,6 +25,8 @@ export interface FactoryContext {
   domain: string;
   key: string;
   provider: string;
+  /** The settings the selection of this provider carries (the configuration file's `settings`); `{}` otherwise. */
+  settings: Readonly<Record<string, unknown>>;
   /** Aborted when the registry stops waiting for the factory (its init timeout). */
   signal: AbortSignal;
 }

@@ -17,6 +17,8 @@ export interface SlotContext {
   clock: Clock;
   /** The candidate a swap goes to: the named provider, or the winner of precedence. Throws when there is none. */
   target(provider: string | undefined): Candidate;
+  /** The settings a provider's instance is made with: those of its selection, or none. */
+  settings(provider: string): Readonly<Record<string, unknown>>;
   hooks: { before: ReadonlySet<BeforeSwapHook>; after: ReadonlySet<AfterSwapHook> };
   pauseWaitMs: number;
   historyLimit: number;
@@ -326,7 +328,7 @@ export class ComponentSlot {
       throw new ProviderSwapFailedError(domain, key, provider, stage, reason, { cause });
     };
     const made = await settleWithin(
-      (signal) => candidate.factory({ domain, key, provider, signal }),
+      (signal) => candidate.factory({ domain, key, provider, settings: this.ctx.settings(provider), signal }),
       bounds.initTimeoutMs,
       (late) => void candidate.dispose?.(late as never),
     );

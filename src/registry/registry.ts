@@ -10,11 +10,16 @@ import type { AfterSwapHook, BeforeSwapHook, ComponentState, HealthReport, Lease
 import { resolveRegistryOptions, resolveSwapBounds, type RegistryConfig, type RegistryOptions, type SwapOptions } from './options.js';
 import { explainRanking, pickWinner, rank, type Explanation, type RankedEntry } from './precedence.js';
 
+/** The settings of a provider nobody gave any. */
+const EMPTY_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** Everything the registry knows of one (domain, key). */
 class Component {
   /** In registration order. */
   readonly entries: RankedEntry[] = [];
   selected: string | null = null;
+  /** The settings that came with the selection. */
+  settings: Readonly<Record<string, unknown>> = EMPTY_SETTINGS;
   slot: ComponentSlot | undefined;
   /** The entries best first, under the selection in force; null once a register, unregister or select changes them. */
   ranked: RankedEntry[] | null = null;
@@ -101,7 +106,7 @@ export class Registry {
    * Selects a provider explicitly (what config does), above every other rule; null clears it. The provider must be
    * registered when selected; if it is unregistered later, precedence decides until it is registered again.
    */
-  select(domain: string, key: string, provider: string | null): void {
+  select(domain: string, key: string, provider: string | null, settings: Readonly<Record<string, unknown>> = EMPTY_SETTINGS): void {
     this.assertOpen();
     if (provider !== null) checkName(provider, 'provider');
     const component = this.component(domain, key, provider !== null);
@@ -110,6 +115,7 @@ export class Registry {
       throw new ProviderNotFoundError(component.domain, component.key, provider, component.providers());
     }
     component.selected = provider;
+    component.settings = provider === null ? EMPTY_SETTINGS : Object.freeze({ ...settings });
     component.ranked = null;
   }
 
@@ -299,6 +305,7 @@ export class Registry {
       historyLimit: this.config.historyLimit,
       defaults: this.config.bounds,
       target: (provider) => this.target(component, provider),
+      settings: (provider) => (provider === component.selected ? component.settings : EMPTY_SETTINGS),
     });
     return component.slot;
   }

@@ -97,4 +97,27 @@ describe('the engine’s components through the registry', () => {
     expect(error).toMatchObject({ code: 'STEWARD_CONFIG_INVALID' });
     expect(error.message).toContain('steward.config.yaml:1');
   });
+
+  it('a selection’s settings reach the provider’s factory, and a change of settings alone swaps it', async () => {
+    const dir = useTempDir('steward-config-');
+    const config = join(dir, 'steward.config.json');
+    writeFileSync(config, JSON.stringify({ components: { 'llm.default': { provider: 'echo', settings: { model: 'small' } } } }));
+    const registry = createRegistry();
+    registry.register({ domain: 'llm', key: 'default', provider: 'echo', factory: ({ settings }) => ({ ...settings }) });
+    registry.register({ domain: 'llm', key: 'default', provider: 'other', priority: 5, factory: () => ({ model: 'other' }) });
+    const steward = await useSteward({ registry, configDir: dir, watchConfig: true });
+    const first = await steward.registry.use<{ model: string }>('llm', 'default');
+    expect(first.instance).toEqual({ model: 'small' });
+    first.release();
+
+    writeFileSync(config, JSON.stringify({ components: { 'llm.default': { provider: 'echo', settings: { model: 'large' } } } }));
+
+    await expect
+      .poll(async () => {
+        const lease = await steward.registry.use<{ model: string }>('llm', 'default');
+        lease.release();
+        return lease.instance.model;
+      }, { timeout: 5_000 })
+      .toBe('large');
+  });
 });
