@@ -168,8 +168,9 @@ async function componentHealth(registry: Registry, domain: string, key: string, 
     } catch (error) {
       const report = await registry.health(domain, key);
       const last = registry.history(domain, key).at(-1);
-      if (flags.json) printJson({ ...report, healthy: false, probed: true, reason: last?.reason ?? report.reason });
-      throw unhealthy(domain, key, last?.to ?? registry.resolve(domain, key).provider, last === undefined ? String(error) : `${last.stage ?? 'swap'}: ${last.reason ?? 'failed'}`, error);
+      const provider = last?.to ?? registry.resolve(domain, key).provider;
+      if (flags.json) printJson({ ...report, provider, healthy: false, probed: true, reason: last?.reason ?? report.reason });
+      throw unhealthy(domain, key, provider, last === undefined ? String(error) : `${last.stage ?? 'swap'}: ${last.reason ?? 'failed'}`, error);
     }
   }
   const report = await registry.health(domain, key, { probe: true, ...(bounds.healthTimeoutMs === undefined ? {} : { timeoutMs: bounds.healthTimeoutMs }) });
