@@ -64,3 +64,26 @@ export type { Approvals, ApprovalDecisionOptions, ApprovalListOptions } from './
 export type { PlanSummary, PlannedActSummary, ApplyPlanOptions } from './engine/plans.js';
 export { ActionBudgetGuard } from './engine/budgets.js';
 export type { BudgetAdmission, BudgetedAction } from './engine/budgets.js';
+export {
+  createRegistry,
+  Registry,
+  CANDIDATE_SOURCES,
+  PRIORITY_MIN,
+  PRIORITY_MAX,
+} from './registry/index.js';
+export type {
+  Candidate,
+  CandidateInput,
+  CandidateSource,
+  ComponentSummary,
+  ComponentState,
+  Explanation,
+  ExplainedCandidate,
+  Lease as ComponentLease,
+  SwapRecord,
+  HealthReport,
+  RegistryOptions,
+} from './registry/index.js';
+export { STORE_COMPONENT, POLICY_COMPONENT } from './engine/components.js';
+export { loadConfig } from './config/file.js';
+export type { FileConfig } from './config/file-schema.js';

@@ -49,6 +49,8 @@ export interface SessionOptions {
   workflows?: LoadedWorkflows;
   /** How often to look for changes made by other processes. */
   pollIntervalMs?: number;
+  /** Watch the working directory's configuration file and swap the components whose selection changed (workers). */
+  watchConfig?: boolean;
 }
 
 /** Opens a Steward for a command. */
@@ -58,7 +60,10 @@ export async function openSteward(globals: GlobalOptions, options: SessionOption
     throw new ConfigError(`STEWARD_LOG_LEVEL="${env.STEWARD_LOG_LEVEL}" is not a log level: use one of ${levelSchema.options.join(', ')}`);
   }
   return createSteward({
-    store: resolveStoreUrl(globals, env),
+    // --store, then STEWARD_DATABASE_URL, then the working directory's configuration file, then the default
+    ...(globals.store !== undefined || env.STEWARD_DATABASE_URL ? { store: resolveStoreUrl(globals, env) } : {}),
+    configDir: process.cwd(),
+    ...(options.watchConfig === true ? { watchConfig: true } : {}),
     logger: createLogger({ level: level.data, destination: process.stderr }),
     workflows: options.workflows?.workflows ?? [],
     schedules: options.workflows?.schedules ?? [],

@@ -35,7 +35,7 @@ async function runWorker(globals: GlobalOptions, flags: WorkerFlags): Promise<vo
   const queues = parseList(flags.queues);
   if (queues !== undefined && queues.length === 0) throw new UsageError('--queues needs at least one queue name, e.g. --queues default,emails');
   const loaded = await loadWorkflows({ modules: globals.module, examples: flags.examples === true });
-  const steward = await openSteward(globals, { logLevel: 'info', workflows: loaded });
+  const steward = await openSteward(globals, { logLevel: 'info', workflows: loaded, watchConfig: true });
   try {
     steward.worker.start({ ...(concurrency === undefined ? {} : { concurrency }), ...(queues === undefined ? {} : { queues }) });
   } catch (error) {

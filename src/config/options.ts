@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../observability/logger.js';
 import { definePlanWorkflow } from '../plan/plan-workflow.js';
 import { PolicyEngine } from '../policy/engine.js';
+import { Registry } from '../registry/index.js';
 
 const queueSchema = z
   .object({
@@ -60,6 +61,15 @@ const optionsSchema = z
       .optional(),
     /** The autonomy level of runs started without one (capped by the global level; default: the global level). */
     autonomy: z.number().int().min(0).max(3).optional(),
+    /** The provider registry to use (to share one, or to register candidates first); a new one otherwise. */
+    registry: z.instanceof(Registry).optional(),
+    /**
+     * The directory of a `steward.config.(toml|yaml|json)`: its store, policy files, approvals and autonomy apply where
+     * these options say nothing, and its component selections, plugins and manifest sources apply to the registry.
+     */
+    configDir: z.string().min(1).optional(),
+    /** Watch that file and swap the components whose selection changed (within a second of the edit). */
+    watchConfig: z.boolean().optional(),
   })
   .strict();
 
@@ -89,6 +99,9 @@ export interface StewardConfig {
   readonly policy: PolicyEngine | { files: readonly string[]; defaults: boolean; cacheSize: number | undefined };
   readonly approvals: { readonly timeoutMs: number; readonly allowSelfApproval: boolean };
   readonly autonomy: number | undefined;
+  readonly registry: Registry | undefined;
+  readonly configDir: string | undefined;
+  readonly watchConfig: boolean;
 }
 
 /** How long an approval request waits unless configured. */
@@ -143,6 +156,9 @@ export function resolveOptions(options: StewardOptions): StewardConfig {
       allowSelfApproval: o.approvals?.allowSelfApproval ?? false,
     }),
     autonomy: o.autonomy,
+    registry: o.registry,
+    configDir: o.configDir,
+    watchConfig: o.watchConfig ?? false,
   });
 }
 

@@ -17,7 +17,6 @@ import { isTerminal, RUN_STATUSES, type EventRecord, type RunRecord, type StepRe
 import type { ScheduleDefinition } from '../domain/workflow.js';
 import { resolveOptions, type StewardConfig, type StewardOptions } from '../config/options.js';
 import { createLogger } from '../observability/logger.js';
-import { openStore } from '../store/open.js';
 import type { AuditInput, CancelResult, Controls, CreateRunResult, NewRun, RunPage, Store } from '../store/store.js';
 import { Redactor } from '../audit/redactor.js';
 import type { PlanDocument } from '../plan/plan-document.js';
@@ -30,7 +29,11 @@ import { Worker, type WorkerStopOptions } from './worker.js';
 import { ApprovalDesk, type Approvals } from './approvals.js';
 import { ActionBudgetGuard } from './budgets.js';
 import { applyPlan, planOf, type ApplyPlanOptions, type PlanSummary } from './plans.js';
-import { PolicyEngine } from '../policy/engine.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import { setupComponents, type EngineComponents } from './components.js';
+import { loadConfig } from '../config/file.js';
+import type { FileConfig } from '../config/file-schema.js';
+import type { Registry } from '../registry/index.js';
 import { parsePrincipalText } from '../policy/request.js';
 
 const startOptionsSchema = z
@@ -118,8 +121,13 @@ export interface Steward {
   };
   /** The approvals inbox: list, approve, deny. */
   readonly approvals: Approvals;
-  /** The policy engine deciding every plan, apply and approve. */
+  /** The policy engine deciding every plan, apply and approve (the active instance of `policy/default`). */
   readonly policy: PolicyEngine;
+  /**
+   * The provider registry: the engine's store (`store/default`) and policy engine (`policy/default`) are its
+   * candidates, with the configuration file's selections, plugins and remote manifests ([providers.md]).
+   */
+  readonly registry: Registry;
   /** Every act's plan of a run, and the run's plan hash. */
   planOf(runId: string): Promise<PlanSummary>;
   /**
@@ -138,26 +146,23 @@ const autonomySchema = z.number().int('an autonomy level is a whole number').min
 
 /** Creates a Steward on the configured store. Nothing runs until `worker.start()`. */
 export async function createSteward(options: StewardOptions = {}): Promise<Steward> {
-  const config = resolveOptions(options);
+  // the configuration file fills in what the options leave out
+  const file = options.configDir === undefined ? undefined : (await loadConfig(options.configDir)).config;
+  const config = resolveOptions(file === undefined ? options : { ...optionsFromFile(file), ...options });
   const logger = config.logger ?? createLogger();
-  // a bad policy file stops start-up here, naming the file and the policy, before the store is touched
-  const policy =
-    config.policy instanceof PolicyEngine
-      ? config.policy
-      : PolicyEngine.load({ paths: config.policy.files, defaults: config.policy.defaults, ...(config.policy.cacheSize === undefined ? {} : { cacheSize: config.policy.cacheSize }) });
-  const store = typeof config.store === 'string' ? await openStore(config.store, { logger }) : config.store;
+  const components = await setupComponents(config, logger, {
+    ...(config.configDir === undefined ? {} : { configDir: config.configDir }),
+    ...(file === undefined ? {} : { file }),
+    watchConfig: config.watchConfig,
+  });
+  const store = components.store;
+  const controls = new ControlState();
   try {
     const queues = [...config.queues.entries()].map(([name, q]) => ({ name, ...q }));
     if (queues.length > 0) await store.configureQueues(queues);
-  } catch (error) {
-    if (typeof config.store === 'string') await store.close();
-    throw error;
-  }
-  const controls = new ControlState();
-  try {
     controls.update(await store.getControls());
   } catch (error) {
-    if (typeof config.store === 'string') await store.close();
+    await components.close();
     throw error;
   }
   const redactor = new Redactor();
@@ -171,10 +176,23 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
     workflows: config.workflows,
     controls,
     redactor,
-    policy,
+    // the policy engine active now: a swap of policy/default takes effect at the next decision
+    get policy() {
+      return components.policy();
+    },
     budgets: new ActionBudgetGuard(store, clock, redactor),
   };
-  return new StewardInstance(deps, typeof config.store === 'string');
+  return new StewardInstance(deps, components);
+}
+
+/** What a configuration file says that createSteward options could say too. */
+function optionsFromFile(file: FileConfig): StewardOptions {
+  return {
+    ...(file.store === undefined || process.env.STEWARD_DATABASE_URL ? {} : { store: file.store }),
+    ...(file.policy === undefined ? {} : { policy: { files: [...file.policy.files] } }),
+    ...(file.approvals === undefined ? {} : { approvals: { ...file.approvals } }),
+    ...(file.autonomy === undefined ? {} : { autonomy: file.autonomy }),
+  };
 }
 
 class StewardInstance implements Steward {
@@ -187,16 +205,16 @@ class StewardInstance implements Steward {
   private readonly controlsPoll: NodeJS.Timeout;
   private closed = false;
   readonly approvals: Approvals;
-  readonly policy: PolicyEngine;
   readonly autonomy: Steward['autonomy'];
+  readonly registry: Registry;
 
   constructor(
     private readonly deps: EngineDeps,
-    private readonly ownsStore: boolean,
+    private readonly components: EngineComponents,
   ) {
     this.store = deps.store;
     this.config = deps.config;
-    this.policy = deps.policy;
+    this.registry = components.registry;
     this.approvals = new ApprovalDesk(deps);
     this.autonomy = {
       get: async () => (await this.controls()).autonomy,
@@ -280,6 +298,10 @@ class StewardInstance implements Steward {
     this.deps.controls.update(controls);
     this.deps.logger.warn({ by, reason, from: before, to: controls.autonomy }, 'global autonomy level changed');
     return controls;
+  }
+
+  get policy(): PolicyEngine {
+    return this.deps.policy;
   }
 
   planOf(runId: string): Promise<PlanSummary> {
@@ -499,7 +521,8 @@ class StewardInstance implements Steward {
     this.unsubscribe();
     clearInterval(this.controlsPoll);
     for (const set of this.waiters.values()) for (const wake of set) wake();
-    if (this.ownsStore) await this.store.close();
+    // the registry disposes what it made: the store it opened, and every component's active instance
+    await this.components.close();
   }
 }
 
