@@ -10,6 +10,7 @@ import { componentVariable } from '../config/env.js';
 import { findConfigFile, hashConfigText } from '../config/file.js';
 import { splitComponentKey } from '../config/file-schema.js';
 import { watchConfig } from '../config/watch.js';
+import { STORE_COMPONENT } from '../engine/components.js';
 import type { Steward } from '../engine/steward.js';
 import { ConfigError, ErrorCodes, StewardError } from '../errors.js';
 import { createRegistry, type Candidate, type Registry, type SwapOptions, type SwapRecord } from '../registry/index.js';
@@ -115,13 +116,8 @@ export function registerComponentCommands(program: Command): void {
 /** Runs `work` with the registry of a Steward opened for the command (its store, the configuration of this directory). */
 function withRegistry(cmd: Command, work: (registry: Registry, steward: Steward) => void | Promise<void>): Promise<void> {
   return withSteward(globalsOf(cmd), { logLevel: 'error' }, async (steward) => {
-    await work(registryOf(steward), steward);
+    await work(steward.registry, steward);
   });
-}
-
-/** The Steward's provider registry. */
-function registryOf(steward: Steward): Registry {
-  return (steward as Steward & { readonly registry: Registry }).registry;
 }
 
 function listComponents(registry: Registry): ComponentListing[] {
@@ -227,12 +223,21 @@ async function swapCommand(cmd: Command, domain: string, key: string, provider: 
     const overridden = process.env[variable]?.trim();
     if (overridden) printNote(`note: ${variable}=${overridden} is set here; a worker started with it keeps that provider whatever the file says`);
     if (flags.json) return printJson({ domain, key, provider, previous: written.previous, file: written.file, changed: written.changed, trial });
+    const passed = 'it passed its init and health check in this process';
     printLine(
       written.changed
-        ? `${domain}/${key}: selected ${provider} in ${written.file} (was ${written.previous ?? 'not selected'}); it passed its init and health check in this process — workers watching the file swap within a second`
-        : `${domain}/${key}: ${provider} is already selected in ${written.file}; nothing was written (it passed its init and health check in this process)`,
+        ? `${domain}/${key}: selected ${provider} in ${written.file} (was ${written.previous ?? 'not selected'}); ${passed} — ${whatWorkersDo(domain, key, provider)}`
+        : `${domain}/${key}: ${provider} is already selected in ${written.file}; nothing was written (${passed})`,
     );
   });
+}
+
+/** What running workers make of the new selection: the engine's store never changes under a running Steward. */
+function whatWorkersDo(domain: string, key: string, provider: string): string {
+  if (domain === STORE_COMPONENT.domain && key === STORE_COMPONENT.key) {
+    return `running Stewards keep the store they opened (it cannot change under them) and use ${provider} when they next start`;
+  }
+  return 'workers watching the file swap within a second';
 }
 
 /** Swaps to the provider on a registry of its own, so a provider that cannot start or is unhealthy never reaches the file. */

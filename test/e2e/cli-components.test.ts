@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/file.js';
 import type { ExplainedCandidate, Explanation, HealthReport } from '../../src/registry/index.js';
-import { runCli, type CliResult } from './cli-process.js';
+import { CliProcess, eventually, runCli, type CliResult } from './cli-process.js';
 
 interface ListedComponent {
   domain: string;
@@ -136,7 +136,8 @@ describe('steward components swap', () => {
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe(
-      `store/default: selected sqlite in ${file} (was not selected); it passed its init and health check in this process — workers watching the file swap within a second`,
+      `store/default: selected sqlite in ${file} (was not selected); it passed its init and health check in this process — ` +
+        'running Stewards keep the store they opened (it cannot change under them) and use sqlite when they next start',
     );
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/^\{\n {4}"autonomy": 2,/);
@@ -156,15 +157,48 @@ describe('steward components swap', () => {
 
   it('writes the selection into steward.config.yaml and keeps its comments', async () => {
     const file = join(dir, 'steward.config.yaml');
-    writeFileSync(file, '# operations settings\nautonomy: 1 # reads alone\ncomponents:\n  policy.default:\n    provider: cedar\n');
+    writeFileSync(file, '# operations settings\nautonomy: 1 # reads alone\ncomponents:\n  store.default:\n    provider: sqlite # embedded\n');
 
-    const result = await steward('components', 'swap', 'store', 'default', 'sqlite');
+    const result = await steward('components', 'swap', 'policy', 'default', 'cedar');
 
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^policy\/default: selected cedar in .*steward\.config\.yaml \(was not selected\); .* — workers watching the file swap within a second\n$/);
     const text = readFileSync(file, 'utf8');
     expect(text).toContain('# operations settings\n');
     expect(text).toContain('autonomy: 1 # reads alone\n');
-    expect(parseConfigText(text, { file, env: {} }).config.components['store.default']).toEqual({ provider: 'sqlite' });
+    expect(text).toContain('provider: sqlite # embedded\n');
+    expect(parseConfigText(text, { file, env: {} }).config.components).toEqual({ 'store.default': { provider: 'sqlite' }, 'policy.default': { provider: 'cedar' } });
+  });
+
+  it('refuses a provider that fails its trial here, naming why, and leaves the file alone', async () => {
+    const file = join(dir, 'steward.config.yaml');
+    writeFileSync(file, 'autonomy: 1\n');
+
+    const result = await steward('components', 'swap', 'store', 'default', 'postgres');
+
+    expectOneErrorLine(result, 1, 'STEWARD_PROVIDER_SWAP_FAILED');
+    expect(result.stderr).toContain('provider "postgres" of store/default failed its trial in this process at factory: ');
+    expect(result.stderr).toContain('no postgres store is configured');
+    expect(result.stderr).toContain('was not changed, so no worker swaps to it');
+    expect(readFileSync(file, 'utf8')).toBe('autonomy: 1\n');
+  });
+
+  it('a worker watching the directory swaps the component a swap selects', async () => {
+    writeFileSync(join(dir, 'steward.config.json'), '{}\n');
+    const worker = new CliProcess(['worker', '--store', store], { cwd: dir });
+    try {
+      await worker.waitForOutput(/started on/);
+
+      const result = await steward('components', 'swap', 'policy', 'default', 'cedar');
+
+      expect(result.code, result.stderr).toBe(0);
+      await eventually(async () => (worker.stderr.includes('policy engine swapped') ? true : undefined), {
+        timeoutMs: 10_000,
+        what: () => `the worker to swap its policy engine (stderr: ${worker.stderr})`,
+      });
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('writes the selection into steward.config.toml, and a second swap to the same provider writes nothing', async () => {
