@@ -4,6 +4,7 @@ import { registerApprovalCommands } from './approvals.js';
 import { registerAuditCommands } from './audit.js';
 import { registerAutonomyCommands } from './autonomy.js';
 import { registerBreakerCommands } from './breakers.js';
+import { registerComponentCommands } from './components.js';
 import { registerControlCommands } from './controls.js';
 import { registerManifestCommands } from './manifest.js';
 import { registerPlanCommands } from './plan.js';
@@ -38,5 +39,6 @@ export function buildProgram(): Command {
   registerApprovalCommands(program);
   registerAutonomyCommands(program);
   registerManifestCommands(program);
+  registerComponentCommands(program);
   return program;
 }

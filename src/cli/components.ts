@@ -1,0 +1,304 @@
+/**
+ * `steward components list|explain|health|swap|pause|resume|drain`: the components of the provider registry as a
+ * Steward opened in this process sees them. Workers are other processes, so `swap` reaches them through the
+ * configuration file they watch, and only after the provider passed a trial here.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { AuditLog } from '../audit/audit-log.js';
+import { componentVariable } from '../config/env.js';
+import { findConfigFile, hashConfigText } from '../config/file.js';
+import { splitComponentKey } from '../config/file-schema.js';
+import { watchConfig } from '../config/watch.js';
+import { STORE_COMPONENT } from '../engine/components.js';
+import type { Steward } from '../engine/steward.js';
+import { ConfigError, ErrorCodes, StewardError } from '../errors.js';
+import { createRegistry, type Candidate, type Registry, type SwapOptions, type SwapRecord } from '../registry/index.js';
+import { UsageError } from './cli-errors.js';
+import { formatComponentList, formatExplanation, formatHealth, type ComponentListing } from './components-format.js';
+import { setSelectionInText, type SelectionEdit } from './config-selection.js';
+import { parseInteger } from './option-values.js';
+import { printJson, printLine, printNote } from './output.js';
+import { globalsOf, withSteward } from './steward-session.js';
+
+interface JsonFlags {
+  json?: boolean;
+}
+
+interface HealthFlags extends JsonFlags {
+  probe?: boolean;
+  timeout?: string;
+}
+
+interface SwapFlags extends JsonFlags {
+  reason?: string;
+  by?: string;
+  timeout?: string;
+}
+
+/** Adds the `components` command group to the program. */
+export function registerComponentCommands(program: Command): void {
+  const components = program
+    .command('components')
+    .description('the components of the provider registry: who wins and why, their health, and selecting another provider');
+
+  components
+    .command('list')
+    .description('list every component: the winning provider, its state here, and the candidates it shadows')
+    .option('--json', 'print every component with its candidates ranked, as JSON')
+    .action((flags: JsonFlags, cmd: Command) =>
+      withRegistry(cmd, (registry) => {
+        const listing = listComponents(registry);
+        if (flags.json) printJson({ components: listing });
+        else printLine(formatComponentList(listing));
+      }),
+    );
+
+  components
+    .command('explain')
+    .description('rank every candidate of a component, each with the reason it won or lost')
+    .argument('<domain>', 'the domain, e.g. store')
+    .argument('<key>', 'the key within it, e.g. default')
+    .option('--json', 'print the explanation as JSON')
+    .action((domain: string, key: string, flags: JsonFlags, cmd: Command) =>
+      withRegistry(cmd, (registry) => {
+        const explanation = registry.explain(domain, key);
+        if (explanation.candidates.length === 0) throw componentNotFound(registry, domain, key);
+        if (flags.json) printJson(explanation);
+        else printLine(formatExplanation(explanation));
+      }),
+    );
+
+  components
+    .command('health')
+    .description('the state of a component; with --probe, make an instance of the winner here and run its health check now')
+    .argument('<domain>', 'the domain, e.g. store')
+    .argument('<key>', 'the key within it, e.g. default')
+    .option('--probe', 'make an instance of the winner in this process and check it now; exit 1 when it is unhealthy')
+    .option('--timeout <ms>', 'bound on making the instance and on its health check (default 30000 and 5000)')
+    .option('--json', 'print the health report as JSON')
+    .action((domain: string, key: string, flags: HealthFlags, cmd: Command) => {
+      const bounds = boundsOf(flags.timeout);
+      return withRegistry(cmd, async (registry) => {
+        assertRegistered(registry, domain, key);
+        await componentHealth(registry, domain, key, flags, bounds);
+      });
+    });
+
+  components
+    .command('swap')
+    .description('select PROVIDER for a component in the configuration file workers watch, after a trial of it here')
+    .argument('<domain>', 'the domain, e.g. store')
+    .argument('<key>', 'the key within it, e.g. default')
+    .argument('<provider>', 'a registered provider of the component (see steward components explain)')
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .option('--by <principal>', 'who selects it (recorded in the audit log), e.g. User::"alice"')
+    .option('--timeout <ms>', 'bound on the trial instance’s init and on its health check (default 30000 and 5000)')
+    .option('--json', 'print what was done as JSON')
+    .action((domain: string, key: string, provider: string, flags: SwapFlags, cmd: Command) => swapCommand(cmd, domain, key, provider, flags));
+
+  for (const verb of ['pause', 'resume', 'drain'] as const) {
+    components
+      .command(verb)
+      .description(`${verb} a component of a running Steward (not reachable from this command yet: it says how instead)`)
+      .argument('<domain>', 'the domain, e.g. store')
+      .argument('<key>', 'the key within it, e.g. default')
+      .action((domain: string, key: string) => {
+        throw new UsageError(
+          `steward components ${verb} acts on the live instances of a running Steward, and the workers are other processes this ` +
+            `command cannot reach: ${verb} ${domain}/${key} in the process that uses it (registry.${verb}('${domain}', '${key}')) ` +
+            'until the HTTP API of steward up offers it; to change the provider workers use, run steward components swap',
+        );
+      });
+  }
+}
+
+/** Runs `work` with the registry of a Steward opened for the command (its store, the configuration of this directory). */
+function withRegistry(cmd: Command, work: (registry: Registry, steward: Steward) => void | Promise<void>): Promise<void> {
+  return withSteward(globalsOf(cmd), { logLevel: 'error' }, async (steward) => {
+    await work(steward.registry, steward);
+  });
+}
+
+function listComponents(registry: Registry): ComponentListing[] {
+  return registry.components().map((summary) => {
+    const explanation = registry.explain(summary.domain, summary.key);
+    return { ...summary, selectionMissing: explanation.selectionMissing, ranked: explanation.candidates };
+  });
+}
+
+function componentNotFound(registry: Registry, domain: string, key: string): StewardError {
+  const known = registry.components().map((c) => `${c.domain}/${c.key}`);
+  return new StewardError(
+    ErrorCodes.PROVIDER_NOT_FOUND,
+    `no provider is registered for ${domain}/${key}: ` +
+      (known.length === 0 ? 'no component is registered at all' : `the components are ${known.join(', ')} (steward components list)`),
+    { details: { domain, key, components: known } },
+  );
+}
+
+function assertRegistered(registry: Registry, domain: string, key: string): readonly Candidate[] {
+  const candidates = registry.candidates(domain, key);
+  if (candidates.length === 0) throw componentNotFound(registry, domain, key);
+  return candidates;
+}
+
+/** The init and health bounds of `--timeout`, or the registry's defaults. */
+function boundsOf(timeout: string | undefined): SwapOptions {
+  const ms = parseInteger('--timeout', timeout, 1, 3_600_000);
+  return ms === undefined ? {} : { initTimeoutMs: ms, healthTimeoutMs: ms };
+}
+
+async function componentHealth(registry: Registry, domain: string, key: string, flags: HealthFlags, bounds: SwapOptions): Promise<void> {
+  if (!flags.probe) {
+    const report = await registry.health(domain, key);
+    if (flags.json) printJson(report);
+    else printLine(formatHealth(report));
+    return;
+  }
+  const state = registry.state(domain, key);
+  if (state === 'inactive' || state === 'failed') {
+    // making the instance runs its health check: a failure here is the answer
+    try {
+      await registry.swap(domain, key, undefined, bounds);
+    } catch (error) {
+      const report = await registry.health(domain, key);
+      const last = registry.history(domain, key).at(-1);
+      const provider = last?.to ?? registry.resolve(domain, key).provider;
+      if (flags.json) printJson({ ...report, provider, healthy: false, probed: true, reason: last?.reason ?? report.reason });
+      throw unhealthy(domain, key, provider, last === undefined ? String(error) : `${last.stage ?? 'swap'}: ${last.reason ?? 'failed'}`, error);
+    }
+  }
+  const report = await registry.health(domain, key, { probe: true, ...(bounds.healthTimeoutMs === undefined ? {} : { timeoutMs: bounds.healthTimeoutMs }) });
+  if (flags.json) printJson(report);
+  else if (report.healthy !== false) printLine(formatHealth(report));
+  if (report.healthy === false) throw unhealthy(domain, key, report.provider ?? '?', report.reason ?? 'the health check failed', undefined);
+}
+
+function unhealthy(domain: string, key: string, provider: string, reason: string, cause: unknown): StewardError {
+  return new StewardError(
+    ErrorCodes.PROVIDER_UNAVAILABLE,
+    `${domain}/${key} is unhealthy: provider "${provider}" failed in this process at ${reason}; fix the provider, or select another with steward components swap`,
+    { cause, details: { domain, key, provider, reason } },
+  );
+}
+
+async function swapCommand(cmd: Command, domain: string, key: string, provider: string, flags: SwapFlags): Promise<void> {
+  const componentKey = `${domain}.${key}`;
+  if (splitComponentKey(componentKey) === null) {
+    throw new UsageError(
+      `${domain}/${key} cannot be selected in a configuration file: a component's domain and key there are lowercase letters and digits joined by single hyphens`,
+    );
+  }
+  const bounds = boundsOf(flags.timeout);
+  const dir = process.cwd();
+  const file = await findConfigFile(dir);
+  if (file === null) {
+    throw new ConfigError(
+      `there is no configuration file in ${dir} for workers to follow: create one there (an empty steward.config.toml will do; see docs/config.md) and run this again from that directory`,
+    );
+  }
+  await withRegistry(cmd, async (registry, steward) => {
+    const candidates = assertRegistered(registry, domain, key);
+    const providers = [...new Set(candidates.map((c) => c.provider))];
+    if (!providers.includes(provider)) {
+      throw new StewardError(
+        ErrorCodes.PROVIDER_NOT_FOUND,
+        `provider "${provider}" is not registered for ${domain}/${key}: pick one of ${providers.join(', ')}; ${file} was not changed`,
+        { details: { domain, key, provider, registered: providers } },
+      );
+    }
+    const trial = await tryProvider(candidates, domain, key, provider, bounds, file);
+    const written = await writeSelection(dir, componentKey, provider);
+    if (written.changed) {
+      await new AuditLog({ store: steward.store }).append({
+        kind: 'component.selected',
+        actor: flags.by ?? null,
+        data: { domain, key, provider, from: written.previous, file: written.file, reason: flags.reason ?? null },
+      });
+    }
+    if (written.droppedSettings) printNote(`note: the settings of "${written.previous}" were removed from ${componentKey}: settings belong to the provider they were written for`);
+    if (written.commentsLost) printNote(`note: ${written.file} was rewritten by a TOML writer: its comments were not kept`);
+    const variable = componentVariable(domain, key);
+    const overridden = process.env[variable]?.trim();
+    if (overridden) printNote(`note: ${variable}=${overridden} is set here; a worker started with it keeps that provider whatever the file says`);
+    if (flags.json) return printJson({ domain, key, provider, previous: written.previous, file: written.file, changed: written.changed, trial });
+    const passed = 'it passed its init and health check in this process';
+    printLine(
+      written.changed
+        ? `${domain}/${key}: selected ${provider} in ${written.file} (was ${written.previous ?? 'not selected'}); ${passed} — ${whatWorkersDo(domain, key, provider)}`
+        : `${domain}/${key}: ${provider} is already selected in ${written.file}; nothing was written (${passed})`,
+    );
+  });
+}
+
+/** What running workers make of the new selection: the engine's store never changes under a running Steward. */
+function whatWorkersDo(domain: string, key: string, provider: string): string {
+  if (domain === STORE_COMPONENT.domain && key === STORE_COMPONENT.key) {
+    return `running Stewards keep the store they opened (it cannot change under them) and use ${provider} when they next start`;
+  }
+  return 'workers watching the file swap within a second';
+}
+
+/** Swaps to the provider on a registry of its own, so a provider that cannot start or is unhealthy never reaches the file. */
+async function tryProvider(
+  candidates: readonly Candidate[],
+  domain: string,
+  key: string,
+  provider: string,
+  bounds: SwapOptions,
+  file: string,
+): Promise<SwapRecord> {
+  const trial = createRegistry({ stackOrder: [] });
+  for (const c of candidates) {
+    trial.register({
+      domain: c.domain,
+      key: c.key,
+      provider: c.provider,
+      priority: c.priority,
+      stackLevel: c.stackLevel,
+      source: c.source,
+      factory: c.factory,
+      health: c.health,
+      dispose: c.dispose,
+      metadata: { ...c.metadata },
+      capabilities: c.capabilities,
+    });
+  }
+  try {
+    return await trial.swap(domain, key, provider, bounds);
+  } catch (error) {
+    const details = error instanceof StewardError ? error.details : undefined;
+    const why = details?.stage === undefined ? (error instanceof Error ? error.message : String(error)) : `${String(details.stage)}: ${String(details.reason)}`;
+    throw new StewardError(
+      ErrorCodes.PROVIDER_SWAP_FAILED,
+      `refused: provider "${provider}" of ${domain}/${key} failed its trial in this process at ${why}; ${file} was not changed, so no worker swaps to it — fix the provider and swap again`,
+      { cause: error, details: { domain, key, provider, ...(details ?? {}) } },
+    );
+  } finally {
+    await trial.close();
+  }
+}
+
+/** What writing the selection did. */
+interface WrittenSelection extends SelectionEdit {
+  readonly file: string;
+  readonly changed: boolean;
+}
+
+/** Sets the selection in the directory's configuration file, keeping its format, checked and written atomically. */
+async function writeSelection(dir: string, componentKey: string, provider: string): Promise<WrittenSelection> {
+  const watcher = await watchConfig({ dir, onChange: () => undefined, onError: () => undefined });
+  try {
+    const { file, format, hash } = watcher.current();
+    if (file === null || format === null) throw new ConfigError(`the configuration file of ${dir} went away: create it again and run this again`);
+    const text = await readFile(file, 'utf8');
+    if (hashConfigText(text) !== hash) throw new ConfigError(`${file} changed while it was being read: run this again`);
+    const edit = setSelectionInText(text, format, componentKey, provider);
+    const changed = edit.text !== text;
+    if (changed) await watcher.writeConfig(edit.text);
+    return { ...edit, file, changed };
+  } finally {
+    await watcher.close();
+  }
+}
