@@ -11,7 +11,7 @@ import { findConfigFile, hashConfigText } from '../config/file.js';
 import { splitComponentKey } from '../config/file-schema.js';
 import { watchConfig } from '../config/watch.js';
 import { STORE_COMPONENT } from '../engine/components.js';
-import type { Steward } from '../engine/steward.js';
+import { COMPONENT_REPORT_EVERY_MS, type Steward } from '../engine/steward.js';
 import { ConfigError, ErrorCodes, StewardError } from '../errors.js';
 import { createRegistry, type Candidate, type Registry, type SwapOptions, type SwapRecord } from '../registry/index.js';
 import { UsageError } from './cli-errors.js';
@@ -97,20 +97,70 @@ export function registerComponentCommands(program: Command): void {
     .option('--json', 'print what was done as JSON')
     .action((domain: string, key: string, provider: string, flags: SwapFlags, cmd: Command) => swapCommand(cmd, domain, key, provider, flags));
 
-  for (const verb of ['pause', 'resume', 'drain'] as const) {
+  for (const verb of ['pause', 'resume'] as const) {
     components
       .command(verb)
-      .description(`${verb} a component of a running Steward (not reachable from this command yet: it says how instead)`)
-      .argument('<domain>', 'the domain, e.g. store')
+      .description(`${verb} a component in every process of the store: ${verb === 'pause' ? 'new uses wait, uses in flight finish' : 'new uses go again'}`)
+      .argument('<domain>', 'the domain, e.g. llm')
       .argument('<key>', 'the key within it, e.g. default')
-      .action((domain: string, key: string) => {
-        throw new UsageError(
-          `steward components ${verb} acts on the live instances of a running Steward, and the workers are other processes this ` +
-            `command cannot reach: ${verb} ${domain}/${key} in the process that uses it (registry.${verb}('${domain}', '${key}')) ` +
-            'until the HTTP API of steward up offers it; to change the provider workers use, run steward components swap',
-        );
-      });
+      .option('--by <principal>', 'who (recorded in the audit log), e.g. User::"alice"')
+      .option('--reason <text>', 'why (recorded in the audit log)')
+      .option('--json', 'print the control as JSON')
+      .action((domain: string, key: string, flags: ControlFlags, cmd: Command) =>
+        withRegistry(cmd, async (_registry, steward) => {
+          const control = await steward.pauseComponent(domain, key, verb === 'pause', controlOptions(flags));
+          if (flags.json) printJson(control);
+          else printLine(`${verb === 'pause' ? 'paused' : 'resumed'} ${domain}/${key} in every process of the store (at once on PostgreSQL, within a poll on SQLite)`);
+        }),
+      );
   }
+
+  components
+    .command('drain')
+    .description('pause a component in every process of the store and wait until no worker has a use of it in flight')
+    .argument('<domain>', 'the domain, e.g. llm')
+    .argument('<key>', 'the key within it, e.g. default')
+    .option('--by <principal>', 'who (recorded in the audit log), e.g. User::"alice"')
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .option('--timeout <ms>', 'give up waiting after this long (default 60000); the component stays paused')
+    .option('--json', 'print the workers’ last reports as JSON')
+    .action((domain: string, key: string, flags: ControlFlags & { timeout?: string }, cmd: Command) =>
+      withRegistry(cmd, async (_registry, steward) => {
+        const timeoutMs = parseInteger('--timeout', flags.timeout, 1, 86_400_000) ?? 60_000;
+        const control = await steward.pauseComponent(domain, key, true, controlOptions(flags));
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          // reports of live workers only: a worker reports at least every few seconds
+          const reports = (await steward.componentReports(3 * COMPONENT_REPORT_EVERY_MS)).filter((r) => r.domain === domain && r.key === key);
+          const busy = reports.filter((r) => r.inFlight > 0 || r.state !== 'paused');
+          if (busy.length === 0 && (reports.length > 0 || Date.now() - control.updatedAt > 2 * COMPONENT_REPORT_EVERY_MS)) {
+            if (flags.json) printJson({ control, reports });
+            else if (reports.length === 0) printLine(`paused ${domain}/${key}; no worker reported it in the last ${(3 * COMPONENT_REPORT_EVERY_MS) / 1000} s, so nothing was in flight`);
+            else printLine(`drained ${domain}/${key}: ${reports.length} worker(s) paused it with no use in flight (${reports.map((r) => r.worker).join(', ')}); resume it with steward components resume ${domain} ${key}`);
+            return;
+          }
+          if (Date.now() >= deadline) {
+            throw new StewardError(
+              ErrorCodes.PROVIDER_DRAIN_TIMEOUT,
+              `${domain}/${key} is paused, but after ${timeoutMs} ms ${busy.map((r) => `${r.worker} (${r.inFlight} in flight, ${r.state})`).join(', ') || 'no worker'} had not drained it: wait longer (--timeout), or find what holds its uses`,
+              { details: { domain, key, busy } },
+            );
+          }
+          printNote(`waiting for ${busy.map((r) => `${r.worker}: ${r.inFlight} in flight`).join(', ') || 'the workers to report'}…`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }),
+    );
+}
+
+interface ControlFlags {
+  by?: string;
+  reason?: string;
+  json?: boolean;
+}
+
+function controlOptions(flags: ControlFlags): { by?: string; reason?: string } {
+  return { ...(flags.by === undefined ? {} : { by: flags.by }), ...(flags.reason === undefined ? {} : { reason: flags.reason }) };
 }
 
 /** Runs `work` with the registry of a Steward opened for the command (its store, the configuration of this directory). */

@@ -17,7 +17,7 @@ import { isTerminal, RUN_STATUSES, type EventRecord, type RunRecord, type StepRe
 import type { ScheduleDefinition } from '../domain/workflow.js';
 import { resolveOptions, type StewardConfig, type StewardOptions } from '../config/options.js';
 import { createLogger } from '../observability/logger.js';
-import type { AuditInput, CancelResult, Controls, CreateRunResult, NewRun, RunPage, Store } from '../store/store.js';
+import type { AuditInput, CancelResult, ComponentControl, ComponentReport, Controls, CreateRunResult, NewRun, RunPage, Store } from '../store/store.js';
 import { Redactor } from '../audit/redactor.js';
 import type { PlanDocument } from '../plan/plan-document.js';
 import type { PlanOutput } from '../plan/plan-workflow.js';
@@ -128,6 +128,13 @@ export interface Steward {
    * candidates, with the configuration file's selections, plugins and remote manifests ([providers.md]).
    */
   readonly registry: Registry;
+  /**
+   * Pauses (or resumes) a component in every process of the store, audited: each applies it to its registry at
+   * once on PostgreSQL, within a poll on SQLite. New uses wait; uses in flight finish.
+   */
+  pauseComponent(domain: string, key: string, paused: boolean, options?: { by?: string; reason?: string }): Promise<ComponentControl>;
+  /** What the workers of the store reported of their components within the last `sinceMs`. */
+  componentReports(sinceMs: number): Promise<ComponentReport[]>;
   /** Every act's plan of a run, and the run's plan hash. */
   planOf(runId: string): Promise<PlanSummary>;
   /**
@@ -141,6 +148,9 @@ export interface Steward {
 const killSwitchOptionsSchema = z
   .object({ by: z.string().min(1).max(256).optional(), reason: z.string().max(2000).optional() })
   .strict();
+
+/** A running worker reports its components at least this often (drain reads reports younger than three times it). */
+export const COMPONENT_REPORT_EVERY_MS = 5_000;
 
 const autonomySchema = z.number().int('an autonomy level is a whole number').min(0, 'autonomy levels go from 0 to 3').max(3, 'autonomy levels go from 0 to 3');
 
@@ -204,6 +214,9 @@ class StewardInstance implements Steward {
   private readonly unsubscribe: () => void;
   private readonly controlsPoll: NodeJS.Timeout;
   private closed = false;
+  /** The components this process paused because an operator's control said so. */
+  private readonly pausedByControl = new Set<string>();
+  private lastReport = { text: '', at: 0 };
   readonly approvals: Approvals;
   readonly autonomy: Steward['autonomy'];
   readonly registry: Registry;
@@ -243,9 +256,74 @@ class StewardInstance implements Steward {
   private async refreshControls(): Promise<void> {
     try {
       this.deps.controls.update(await this.store.getControls());
+      await this.applyComponentControls();
     } catch (error) {
       this.deps.logger.debug({ err: error }, 'could not read the controls; trying again at the next poll');
     }
+  }
+
+  /**
+   * Applies the operators' component controls (`steward components pause|resume|drain`) to this process's registry,
+   * and, while this process's worker runs, reports its components (provider, state, uses in flight) for `drain`.
+   */
+  private async applyComponentControls(): Promise<void> {
+    const registry = this.registry;
+    const known = new Set(registry.components().map((c) => `${c.domain}/${c.key}`));
+    for (const control of await this.store.listComponentControls()) {
+      const id = `${control.domain}/${control.key}`;
+      if (!known.has(id)) continue;
+      if (control.paused && !this.pausedByControl.has(id)) {
+        registry.pause(control.domain, control.key);
+        this.pausedByControl.add(id);
+        this.deps.logger.warn({ component: id, by: control.by, reason: control.reason }, 'component paused by an operator: new uses wait');
+      } else if (!control.paused && this.pausedByControl.has(id)) {
+        registry.resume(control.domain, control.key);
+        this.pausedByControl.delete(id);
+        this.deps.logger.info({ component: id, by: control.by }, 'component resumed by an operator');
+      }
+    }
+    if (!this.worker.status().running) return;
+    const reports = registry.components().map((c) => ({ domain: c.domain, key: c.key, provider: c.active, state: c.state, inFlight: c.inFlight }));
+    // written when something changed, and every few seconds anyway so that a live worker's reports stay fresh
+    const text = JSON.stringify(reports);
+    const now = this.deps.clock.now();
+    if (text === this.lastReport.text && now - this.lastReport.at < COMPONENT_REPORT_EVERY_MS) return;
+    await this.store.reportComponents(this.worker.id, reports, now);
+    this.lastReport = { text, at: now };
+  }
+
+  async pauseComponent(domain: string, key: string, paused: boolean, options: { by?: string; reason?: string } = {}): Promise<ComponentControl> {
+    this.ensureOpen();
+    const parsed = killSwitchOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new ValidationError(`invalid component control options: ${formatIssues(parsed.error.issues, 'options')}`);
+    // a component this process registered, or one a live worker reports (workers may register more than this process)
+    const here = this.registry.components().map((c) => `${c.domain}/${c.key}`);
+    const reported = (await this.componentReports(3 * COMPONENT_REPORT_EVERY_MS)).map((r) => `${r.domain}/${r.key}`);
+    const known = new Set([...here, ...reported]);
+    if (!known.has(`${domain}/${key}`)) {
+      throw new ValidationError(
+        `no component ${domain}/${key} is registered here or reported by a live worker: check the name (known: ${[...known].sort().join(', ')}); list them with \`steward components list\``,
+      );
+    }
+    const by = parsed.data.by ?? null;
+    const reason = parsed.data.reason ?? null;
+    const now = this.deps.clock.now();
+    const audit: AuditInput = {
+      kind: paused ? 'component.paused' : 'component.resumed',
+      at: now,
+      actor: by,
+      runId: null,
+      subject: null,
+      data: this.deps.redactor.redact({ domain, key, reason }) as Record<string, unknown>,
+    };
+    const control = await this.store.setComponentPaused(domain, key, paused, { by, reason, now }, audit);
+    await this.refreshControls();
+    return control;
+  }
+
+  componentReports(sinceMs: number): Promise<ComponentReport[]> {
+    this.ensureOpen();
+    return this.store.listComponentReports(this.deps.clock.now() - sinceMs);
   }
 
   async controls(): Promise<Controls> {

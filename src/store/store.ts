@@ -338,6 +338,27 @@ export interface BreakerStatus {
  */
 export type BreakerAuditTemplate = Omit<AuditInput, 'kind'>;
 
+/** An operator's control of a component, applied by every process of the store to its own registry. */
+export interface ComponentControl {
+  domain: string;
+  key: string;
+  paused: boolean;
+  by: string | null;
+  reason: string | null;
+  updatedAt: number;
+}
+
+/** What one worker process says of one of its components. */
+export interface ComponentReport {
+  worker: string;
+  domain: string;
+  key: string;
+  provider: string | null;
+  state: string;
+  inFlight: number;
+  reportedAt: number;
+}
+
 /** The store seam. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -466,6 +487,15 @@ export interface Store {
    * not closed) in the same transaction. Null, and nothing written, when the store knows no breaker of that action.
    */
   resetBreaker(action: string, change: ControlChange, audit: AuditInput | null): Promise<BreakerStatus | null>;
+
+  /** Pauses or resumes a component in every process of the store, with its audit entry; processes hear of it as a controls change. */
+  setComponentPaused(domain: string, key: string, paused: boolean, change: ControlChange, audit: AuditInput | null): Promise<ComponentControl>;
+  /** Every component control in force. */
+  listComponentControls(): Promise<ComponentControl[]>;
+  /** Replaces what `worker` reports of its components (rows of components it no longer has are dropped). */
+  reportComponents(worker: string, reports: ReadonlyArray<Omit<ComponentReport, 'worker' | 'reportedAt'>>, now: number): Promise<void>;
+  /** Reports made at or after `since`, by worker then component. */
+  listComponentReports(since: number): Promise<ComponentReport[]>;
 
   /** Listens to changes committed by this process. Returns the unsubscribe function. */
   subscribe(listener: (notice: StoreNotice) => void): () => void;

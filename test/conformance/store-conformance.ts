@@ -1224,6 +1224,33 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
       });
     });
 
+    describe('component controls and reports', () => {
+      it('a control is set with its audit entry and read by every store of the database; reports are replaced per worker', async () => {
+        const audit: AuditInput = { kind: 'component.paused', at: T0, actor: 'User::"ops"', runId: null, subject: null, data: { domain: 'llm', key: 'default' } };
+        const paused = await store.setComponentPaused('llm', 'default', true, { by: 'User::"ops"', reason: 'rotate', now: T0 }, audit);
+        expect(paused).toEqual({ domain: 'llm', key: 'default', paused: true, by: 'User::"ops"', reason: 'rotate', updatedAt: T0 });
+        const other = await openAnother();
+        expect(await other.listComponentControls()).toEqual([paused]);
+        await other.setComponentPaused('llm', 'default', false, { by: null, reason: null, now: T0 + 1 }, null);
+        expect((await store.listComponentControls()).map((c) => c.paused)).toEqual([false]);
+        expect((await store.readAudit({ after: 0, limit: 10 })).map((e) => e.kind)).toEqual(['component.paused']);
+
+        await store.reportComponents('w1', [
+          { domain: 'llm', key: 'default', provider: 'a', state: 'ready', inFlight: 2 },
+          { domain: 'store', key: 'default', provider: 'sqlite', state: 'ready', inFlight: 0 },
+        ], T0 + 10);
+        await other.reportComponents('w2', [{ domain: 'llm', key: 'default', provider: 'b', state: 'paused', inFlight: 0 }], T0 + 20);
+        await store.reportComponents('w1', [{ domain: 'llm', key: 'default', provider: 'a', state: 'paused', inFlight: 0 }], T0 + 30);
+        expect((await store.listComponentReports(T0)).map((r) => [r.worker, r.domain, r.state, r.inFlight, r.reportedAt])).toEqual([
+          ['w1', 'llm', 'paused', 0, T0 + 30],
+          ['w2', 'llm', 'paused', 0, T0 + 20],
+        ]);
+        expect((await store.listComponentReports(T0 + 25)).map((r) => r.worker)).toEqual(['w1']);
+        await store.reportComponents('w1', [], T0 + 40);
+        expect((await store.listComponentReports(T0)).map((r) => r.worker)).toEqual(['w2']);
+      });
+    });
+
     describe('action budgets', () => {
       const breaker = { failures: 3, coolDownMs: 10_000 };
       const opened: BreakerAuditTemplate = { at: 0, actor: null, runId: 'run_x', subject: null, data: { note: 'from the test' } };

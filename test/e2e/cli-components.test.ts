@@ -220,11 +220,37 @@ describe('steward components swap', () => {
 });
 
 describe('steward components pause, resume and drain', () => {
-  it.each(['pause', 'resume', 'drain'])('%s says it acts on a running Steward this command cannot reach, as a usage error', async (verb) => {
-    const result = await steward('components', verb, 'store', 'default');
+  it('pause and resume reach a running worker; drain waits for it to report the component paused with nothing in flight', async () => {
+    const worker = new CliProcess(['worker', '--store', store], { cwd: dir, env: { STEWARD_LOG_LEVEL: 'info' } });
+    try {
+      await worker.waitForOutput(/started on /, 30_000);
 
-    expectOneErrorLine(result, 2, 'STEWARD_USAGE');
-    expect(result.stderr).toContain(`steward components ${verb} acts on the live instances of a running Steward`);
-    expect(result.stdout).toBe('');
+      const paused = await steward('components', 'pause', 'policy', 'default', '--by', 'User::"ops"', '--reason', 'rotating policies');
+      expect(paused.code, paused.stderr).toBe(0);
+      expect(paused.stdout).toContain('paused policy/default in every process of the store');
+      await eventually(async () => (worker.stderr.includes('component paused by an operator') ? true : undefined), { timeoutMs: 15_000, what: () => `the worker to log the pause (stderr: ${worker.stderr})` });
+
+      const drained = await steward('components', 'drain', 'policy', 'default', '--timeout', '30000', '--json');
+      expect(drained.code, drained.stderr).toBe(0);
+      const { reports } = JSON.parse(drained.stdout) as { reports: Array<{ domain: string; key: string; state: string; inFlight: number }> };
+      expect(reports.length).toBeGreaterThanOrEqual(1);
+      expect(reports.every((r) => r.state === 'paused' && r.inFlight === 0)).toBe(true);
+
+      const resumed = await steward('components', 'resume', 'policy', 'default', '--by', 'User::"ops"');
+      expect(resumed.code, resumed.stderr).toBe(0);
+      await eventually(async () => (worker.stderr.includes('component resumed by an operator') ? true : undefined), { timeoutMs: 15_000, what: () => `the worker to log the resume (stderr: ${worker.stderr})` });
+
+      const audit = (await steward('audit', 'export', '--json')).stdout;
+      expect(audit).toContain('"kind":"component.paused"');
+      expect(audit).toContain('"kind":"component.resumed"');
+    } finally {
+      await worker.stop('SIGKILL');
+    }
+  });
+
+  it('refuses a component nobody registered', async () => {
+    const result = await steward('components', 'pause', 'llm', 'nowhere');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no component llm/nowhere is registered');
   });
 });

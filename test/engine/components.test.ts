@@ -120,4 +120,29 @@ describe('the engine’s components through the registry', () => {
       }, { timeout: 5_000 })
       .toBe('large');
   });
+
+  it('an operator’s pause reaches another process’s registry; its reports show the uses in flight until they end', async () => {
+    const registry = createRegistry();
+    registry.register({ domain: 'llm', key: 'default', provider: 'echo', factory: () => ({ ok: true }) });
+    const worker = await useSteward({ registry });
+    const operator = await useSteward({ dbPath: worker.dbPath });
+    worker.worker.start();
+    const lease = await worker.registry.use('llm', 'default');
+    const inFlight = async (): Promise<number | undefined> =>
+      (await operator.componentReports(15_000)).find((r) => r.domain === 'llm' && r.key === 'default')?.inFlight;
+    // the worker reports its components within a poll
+    await expect.poll(inFlight, { timeout: 5_000 }).toBe(1);
+
+    await operator.pauseComponent('llm', 'default', true, { by: 'User::"ops"', reason: 'rotate keys' });
+
+    await expect.poll(() => worker.registry.state('llm', 'default'), { timeout: 5_000 }).toBe('paused');
+    expect(await inFlight()).toBe(1);
+    lease.release();
+    await expect.poll(inFlight, { timeout: 5_000 }).toBe(0);
+
+    await operator.pauseComponent('llm', 'default', false);
+    await expect.poll(() => worker.registry.state('llm', 'default'), { timeout: 5_000 }).toBe('ready');
+    const unknown = await rejectionOf(operator.pauseComponent('llm', 'nowhere', true));
+    expect(unknown.message).toContain('no component llm/nowhere is registered');
+  });
 });

@@ -26,6 +26,8 @@ import type {
   ClaimedRun,
   ControlChange,
   Controls,
+  ComponentControl,
+  ComponentReport,
   ApprovalDecision,
   ApprovalDecisionResult,
   ApprovalFilter,
@@ -68,6 +70,7 @@ import { getControls, pauseRun, setKillSwitch, setAutonomy } from './queries/con
 import { acquireLock, releaseLock } from './queries/locks.js';
 import { decideApproval, getApproval, listApprovals, requestApproval } from './queries/approvals.js';
 import { applyPlan } from './queries/plans.js';
+import { listComponentControls, listComponentReports, reportComponents, setComponentPaused } from './queries/components.js';
 import { claimRuns, claimUnlimited, type ClaimedRow } from './queries/claim-runs.js';
 import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
 import { createBatch } from './queries/create-batch.js';
@@ -526,6 +529,26 @@ export class PostgresStore implements Store {
   async readAudit(query: AuditQuery): Promise<AuditEntry[]> {
     this.open();
     return this.execute('read', (db) => readAudit(db, query));
+  }
+
+  async setComponentPaused(domain: string, key: string, paused: boolean, change: ControlChange, audit: AuditInput | null): Promise<ComponentControl> {
+    this.open();
+    return this.execute('transaction', (db) => setComponentPaused(db, domain, key, paused, change, audit));
+  }
+
+  async listComponentControls(): Promise<ComponentControl[]> {
+    this.open();
+    return this.execute('read', (db) => listComponentControls(db));
+  }
+
+  async reportComponents(worker: string, reports: ReadonlyArray<Omit<ComponentReport, 'worker' | 'reportedAt'>>, now: number): Promise<void> {
+    this.open();
+    return this.execute('transaction', (db) => reportComponents(db, worker, reports, now));
+  }
+
+  async listComponentReports(since: number): Promise<ComponentReport[]> {
+    this.open();
+    return this.execute('read', (db) => listComponentReports(db, since));
   }
 
   async requestApproval(lease: Lease, approval: NewApproval, audit: { requested: AuditInput; expired: AuditInput }, now: number): Promise<ApprovalRecord> {

@@ -18,6 +18,8 @@ import {
 } from '../../errors.js';
 import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type RunStatus, type StepRecord } from '../../domain/run.js';
 import type {
+  ComponentControl,
+  ComponentReport,
   ApprovalDecision,
   ApprovalDecisionResult,
   ApprovalFilter,
@@ -59,6 +61,7 @@ import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { stepEvent } from '../step-event.js';
 import { reviewedPlanStep } from '../reviewed-plan.js';
+import { toComponentControl, toComponentReport, type ComponentControlRow, type ComponentReportRow } from '../component-rows.js';
 import { APPROVAL_INSERT_COLUMNS, approvalValues, toApproval, type ApprovalRow } from '../approval-rows.js';
 import {
   breakerAuditEntry,
@@ -97,6 +100,8 @@ export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<ke
   'recordStepAndFinish',
   'getApproval',
   'listApprovals',
+  'listComponentControls',
+  'listComponentReports',
   // the budgets seal their audit entries before their first write, and each later statement cannot be refused
   'takeRateToken',
   'breakerAdmit',
@@ -647,6 +652,30 @@ export class SqliteOperations {
     return { applied: true, run: toRun(this.q.runById.get(runId) as RunRow) };
   }
 
+  // ---- component controls and reports
+
+  setComponentPaused(notices: StoreNotice[], domain: string, key: string, paused: boolean, change: ControlChange, audit: AuditInput | null): ComponentControl {
+    this.q.upsertComponentControl.run({ domain, key, paused: paused ? 1 : 0, by: change.by, reason: change.reason, now: change.now });
+    if (audit !== null) this.appendAuditEntries([audit]);
+    notices.push({ type: 'controls' });
+    return toComponentControl(this.q.componentControl.get(domain, key) as ComponentControlRow);
+  }
+
+  listComponentControls(_notices: StoreNotice[]): ComponentControl[] {
+    return (this.q.componentControls.all() as ComponentControlRow[]).map(toComponentControl);
+  }
+
+  reportComponents(_notices: StoreNotice[], worker: string, reports: ReadonlyArray<Omit<ComponentReport, 'worker' | 'reportedAt'>>, now: number): void {
+    this.q.dropComponentReports.run(worker);
+    for (const r of reports) {
+      this.q.insertComponentReport.run({ worker, domain: r.domain, key: r.key, provider: r.provider, state: r.state, inFlight: r.inFlight, now });
+    }
+  }
+
+  listComponentReports(_notices: StoreNotice[], since: number): ComponentReport[] {
+    return (this.q.componentReports.all(since) as ComponentReportRow[]).map(toComponentReport);
+  }
+
   // ---- schedules
 
   claimScheduleTick(_notices: StoreNotice[], name: string, cron: string, workflow: string, tickAt: number, now: number): boolean {
@@ -921,6 +950,18 @@ function prepare(db: Database.Database) {
          AND (@run IS NULL OR run_id = @run)
        ORDER BY created_at, id LIMIT @limit`,
     ),
+    upsertComponentControl: db.prepare(
+      `INSERT INTO component_controls (domain, key, paused, by, reason, updated_at) VALUES (@domain, @key, @paused, @by, @reason, @now)
+       ON CONFLICT (domain, key) DO UPDATE SET paused = excluded.paused, by = excluded.by, reason = excluded.reason, updated_at = excluded.updated_at`,
+    ),
+    componentControl: db.prepare('SELECT * FROM component_controls WHERE domain = ? AND key = ?'),
+    componentControls: db.prepare('SELECT * FROM component_controls ORDER BY domain, key'),
+    dropComponentReports: db.prepare('DELETE FROM component_reports WHERE worker = ?'),
+    insertComponentReport: db.prepare(
+      `INSERT INTO component_reports (worker, domain, key, provider, state, in_flight, reported_at)
+       VALUES (@worker, @domain, @key, @provider, @state, @inFlight, @now)`,
+    ),
+    componentReports: db.prepare('SELECT * FROM component_reports WHERE reported_at >= ? ORDER BY worker, domain, key'),
     dropUnreviewed: db.prepare("DELETE FROM steps WHERE run_id = ? AND kind <> 'act.plan'"),
     requeueForApply: db.prepare(
       `UPDATE runs SET status = 'queued', mode = 'apply', runnable_at = ?, updated_at = ?, output = NULL, error = NULL,

@@ -21,6 +21,8 @@ import type {
   ClaimedRun,
   ControlChange,
   Controls,
+  ComponentControl,
+  ComponentReport,
   ApprovalDecision,
   ApprovalDecisionResult,
   ApprovalFilter,
@@ -338,6 +340,18 @@ export class SqliteStore implements Store {
   }
   readAudit(query: AuditQuery): Promise<AuditEntry[]> {
     return this.call('readAudit', query);
+  }
+  setComponentPaused(domain: string, key: string, paused: boolean, change: ControlChange, audit: AuditInput | null): Promise<ComponentControl> {
+    return this.call('setComponentPaused', domain, key, paused, change, audit);
+  }
+  listComponentControls(): Promise<ComponentControl[]> {
+    return this.call('listComponentControls');
+  }
+  reportComponents(worker: string, reports: ReadonlyArray<Omit<ComponentReport, 'worker' | 'reportedAt'>>, now: number): Promise<void> {
+    return this.call('reportComponents', worker, reports, now);
+  }
+  listComponentReports(since: number): Promise<ComponentReport[]> {
+    return this.call('listComponentReports', since);
   }
   requestApproval(lease: Lease, approval: NewApproval, audit: { requested: AuditInput; expired: AuditInput }, now: number): Promise<ApprovalRecord> {
     return this.call('requestApproval', lease, approval, audit, now);
