@@ -6,6 +6,7 @@ import { runBatch, verifySucceeded, withSteward, type BenchEnv } from './harness
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { metric, percentiles, perSecond, type Metric, type Target } from './stats.js';
+import { measureConfigSwap } from './config-workload.js';
 import type { StoreKind } from './stores.js';
 import { measureResolver } from './registry-workload.js';
 
@@ -202,4 +203,11 @@ const r1: Workload = {
 };
 
 /** Every workload, in the order they run. */
-export const WORKLOADS: readonly Workload[] = [w1, w2, a1, p1, r1];
+const c1: Workload = {
+  id: 'C1',
+  title: 'configuration file edit → the selected provider swapped in a running Steward (no store work; runs once)',
+  storeIndependent: true,
+  run: (_env, record) => measureConfigSwap(record),
+};
+
+export const WORKLOADS: readonly Workload[] = [w1, w2, a1, p1, r1, c1];
