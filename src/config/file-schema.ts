@@ -3,6 +3,7 @@
  * variables are mapped onto the same shape before it is checked, so one schema judges both.
  */
 import { z } from 'zod';
+import { approvalsOptionsSchema } from './options.js';
 
 /** A domain of components (`store`, `llm`, …): lowercase letters and digits, words joined by single hyphens. */
 export const DOMAIN_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -101,13 +102,7 @@ export const fileConfigSchema = z
     workers: z.object({ concurrency: z.number().int().min(1).max(1024).optional() }).strict().optional(),
     autonomy: z.number().int().min(0).max(3).optional(),
     policy: z.object({ files: z.array(z.string().min(1)).default([]) }).strict().optional(),
-    approvals: z
-      .object({
-        timeoutMs: z.number().int().min(1).max(30 * 86_400_000).optional(),
-        allowSelfApproval: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
+    approvals: approvalsOptionsSchema.optional(),
     components: componentsSchema.default({}),
     stackOrder: z
       .array(z.string().regex(NAME, 'a stack level is letters, digits, ".", "_" or "-"'))

@@ -17,6 +17,16 @@ const queueSchema = z
   })
   .strict();
 
+/** How approvals behave: the same in createSteward's options and in the configuration file. */
+export const approvalsOptionsSchema = z
+  .object({
+    /** How long a request waits for a decision before it expires into a denial (default 24 h). */
+    timeoutMs: z.number().int().min(1).max(30 * 86_400_000).optional(),
+    /** Whether the requester may approve its own request (default false). */
+    allowSelfApproval: z.boolean().optional(),
+  })
+  .strict();
+
 const optionsSchema = z
   .object({
     store: z.union([z.string().min(1), z.custom<Store>((v) => typeof v === 'object' && v !== null && 'claimRuns' in v)]).optional(),
@@ -50,15 +60,7 @@ const optionsSchema = z
           .strict(),
       ])
       .optional(),
-    approvals: z
-      .object({
-        /** How long a request waits for a decision before it expires into a denial (default 24 h). */
-        timeoutMs: z.number().int().min(1).max(30 * 86_400_000).optional(),
-        /** Whether the requester may approve its own request (default false). */
-        allowSelfApproval: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
+    approvals: approvalsOptionsSchema.optional(),
     /** The autonomy level of runs started without one (capped by the global level; default: the global level). */
     autonomy: z.number().int().min(0).max(3).optional(),
     /** The provider registry to use (to share one, or to register candidates first); a new one otherwise. */
