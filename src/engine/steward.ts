@@ -251,6 +251,8 @@ class StewardInstance implements Steward {
     // other processes on a SQLite file send no notices: their changes to the controls are read on this poll
     this.controlsPoll = setInterval(() => void this.refreshControls(), deps.config.pollIntervalMs);
     this.controlsPoll.unref();
+    // a component an operator paused before this process started is paused here from the start
+    void this.refreshControls();
   }
 
   private async refreshControls(): Promise<void> {
@@ -599,6 +601,12 @@ class StewardInstance implements Steward {
     this.unsubscribe();
     clearInterval(this.controlsPoll);
     for (const set of this.waiters.values()) for (const wake of set) wake();
+    // a stopped worker has nothing in flight: a drain need not wait for its last reports to age
+    if (this.lastReport.at > 0) {
+      await this.store.reportComponents(this.worker.id, [], this.deps.clock.now()).catch((error: unknown) => {
+        this.deps.logger.debug({ err: error }, 'could not withdraw the component reports of this worker; they age out');
+      });
+    }
     // the registry disposes what it made: the store it opened, and every component's active instance
     await this.components.close();
   }
