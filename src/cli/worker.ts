@@ -4,6 +4,7 @@ import { UsageError } from './cli-errors.js';
 import { parseInteger, parseList } from './option-values.js';
 import { printLine, printNote } from './output.js';
 import { redact } from '../store/open.js';
+import { loadConfig } from '../config/file.js';
 import { globalsOf, openSteward, resolveStoreUrl, type GlobalOptions } from './steward-session.js';
 import { loadWorkflows } from './workflow-modules.js';
 
@@ -18,7 +19,7 @@ export function registerWorkerCommands(program: Command): void {
   program
     .command('worker')
     .description('execute runs from the store until stopped with Ctrl+C (SIGINT) or SIGTERM')
-    .option('--concurrency <n>', 'runs executing at once in this worker (default 16)')
+    .option('--concurrency <n>', 'runs executing at once in this worker (default: workers.concurrency of the configuration file, else 16)')
     .option('--queues <names>', 'comma-separated queues to serve (default: "default" and every queue the workflows name)')
     .option('--examples', 'load the bundled examples too, and print how to try them')
     .action((flags: WorkerFlags, cmd: Command) => runWorker(globalsOf(cmd), flags));
@@ -26,7 +27,7 @@ export function registerWorkerCommands(program: Command): void {
   program
     .command('dev')
     .description('a worker with the bundled examples on the embedded store (what `npm start` runs); same as worker --examples')
-    .option('--concurrency <n>', 'runs executing at once in this worker (default 16)')
+    .option('--concurrency <n>', 'runs executing at once in this worker (default: workers.concurrency of the configuration file, else 16)')
     .action((flags: WorkerFlags, cmd: Command) => runWorker(globalsOf(cmd), { ...flags, examples: true }));
 }
 
@@ -37,7 +38,9 @@ async function runWorker(globals: GlobalOptions, flags: WorkerFlags): Promise<vo
   const loaded = await loadWorkflows({ modules: globals.module, examples: flags.examples === true });
   const steward = await openSteward(globals, { logLevel: 'info', workflows: loaded, watchConfig: true });
   try {
-    steward.worker.start({ ...(concurrency === undefined ? {} : { concurrency }), ...(queues === undefined ? {} : { queues }) });
+    // --concurrency, else the configuration file's workers.concurrency, else the default
+    const configured = concurrency ?? (await loadConfig(process.cwd())).config.workers?.concurrency;
+    steward.worker.start({ ...(configured === undefined ? {} : { concurrency: configured }), ...(queues === undefined ? {} : { queues }) });
   } catch (error) {
     await steward.close();
     throw error;

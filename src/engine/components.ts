@@ -17,11 +17,15 @@ import { createRegistry, type Lease, type Registry } from '../registry/index.js'
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { PolicyEngine } from '../policy/engine.js';
-import { StewardError } from '../errors.js';
+import { StewardError, ValidationError } from '../errors.js';
+import type { ActionDefinition } from '../domain/action.js';
 
 /** The component of the engine's store and of its policy engine. */
 export const STORE_COMPONENT = { domain: 'store', key: 'default' } as const;
 export const POLICY_COMPONENT = { domain: 'policy', key: 'default' } as const;
+
+/** The domain of action providers: one component per action name. */
+export const ACTION_DOMAIN = 'action';
 
 /** What `setupComponents` hands the engine. */
 export interface EngineComponents {
@@ -29,6 +33,8 @@ export interface EngineComponents {
   readonly store: Store;
   /** The policy engine active now (a swap of `policy/default` replaces it). */
   policy(): PolicyEngine;
+  /** The provider of an action, leased for one act (see EngineDeps.resolveAction). */
+  resolveAction(action: ActionDefinition): Promise<{ definition: ActionDefinition; release: () => void }>;
   /** Stops the watcher and the manifest syncers, releases the engine's leases and closes the registry's instances. */
   close(): Promise<void>;
 }
@@ -48,6 +54,18 @@ export async function setupComponents(config: StewardConfig, logger: Logger, opt
   const registry = config.registry ?? createRegistry();
   registerStore(registry, config, logger);
   registerPolicy(registry, config);
+  // the actions given to createSteward are the local providers of their components; a plugin or a signed manifest may
+  // offer others, which precedence (or the configuration file) chooses among
+  for (const action of config.actions.values()) {
+    registry.register<ActionDefinition>({
+      domain: ACTION_DOMAIN,
+      key: action.name,
+      provider: 'local',
+      source: 'package',
+      metadata: { version: action.version, category: action.category },
+      factory: () => action,
+    });
+  }
   // the engine's store never changes under it: a new store means a new Steward
   const unhookStore = registry.onBeforeSwap((event) =>
     event.domain === STORE_COMPONENT.domain && event.key === STORE_COMPONENT.key && event.trigger === 'swap'
@@ -106,10 +124,23 @@ export async function setupComponents(config: StewardConfig, logger: Logger, opt
     });
   }
   const store = storeLease.instance;
+  const noRelease = (): void => undefined;
   return {
     registry,
     store,
     policy: () => policy,
+    resolveAction: async (action) => {
+      if (registry.candidates(ACTION_DOMAIN, action.name).length === 0) return { definition: action, release: noRelease };
+      const lease = await registry.use<unknown>(ACTION_DOMAIN, action.name);
+      const definition = lease.instance;
+      if (!isActionNamed(definition, action.name)) {
+        lease.release();
+        throw new ValidationError(
+          `provider "${lease.provider}" of ${ACTION_DOMAIN}/${action.name} made something that is not an action named "${action.name}": its factory must answer the result of defineAction({ name: '${action.name}', … })`,
+        );
+      }
+      return { definition, release: () => lease.release() };
+    },
     close: async () => {
       await watcher?.close();
       for (const stop of stops) await stop();
@@ -175,6 +206,10 @@ function rootCause(error: unknown): unknown {
   let current: unknown = error;
   while (current instanceof StewardError && current.code.startsWith('STEWARD_PROVIDER_') && current.cause !== undefined) current = current.cause;
   return current;
+}
+
+function isActionNamed(value: unknown, name: string): value is ActionDefinition {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'action' && (value as { name?: unknown }).name === name;
 }
 
 async function pingStore(store: Store): Promise<boolean> {

@@ -457,7 +457,17 @@ export class RunContext implements WorkflowContext {
     });
   }
 
-  async act<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>> {
+  async act<I, P, O>(given: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>> {
+    // the action's provider (design §3 step 2): the registry's active one for its name, held for the act
+    const provider = await this.deps.resolveAction(given as unknown as ActionDefinition);
+    try {
+      return await this.actWith(provider.definition as unknown as ActionDefinition<I, P, O>, input);
+    } finally {
+      provider.release();
+    }
+  }
+
+  private async actWith<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>> {
     const parsed = action.input.safeParse(input);
     if (!parsed.success) {
       throw new ValidationError(`input of action "${action.name}" is invalid: ${formatIssues(parsed.error.issues, 'input')}`);

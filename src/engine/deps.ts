@@ -1,6 +1,7 @@
 /** What the engine's parts share: the store, the clock and id source, the logger and the frozen configuration. */
 import type { Clock, IdSource } from '../domain/clock.js';
 import type { WorkflowDefinition } from '../domain/workflow.js';
+import type { ActionDefinition } from '../domain/action.js';
 import type { StewardConfig } from '../config/options.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/store.js';
@@ -25,4 +26,9 @@ export interface EngineDeps {
   readonly policy: PolicyEngine;
   /** Per-action rate limits and circuit breakers, shared through the store. */
   readonly budgets: ActionBudgetGuard;
+  /**
+   * The provider of an action (design §3 step 2): the active instance of `action/<name>` when the registry has
+   * candidates for it, leased for the act; the definition the workflow gave otherwise.
+   */
+  readonly resolveAction: (action: ActionDefinition) => Promise<{ definition: ActionDefinition; release: () => void }>;
 }

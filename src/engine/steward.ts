@@ -191,6 +191,7 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
       return components.policy();
     },
     budgets: new ActionBudgetGuard(store, clock, redactor),
+    resolveAction: (action) => components.resolveAction(action),
   };
   return new StewardInstance(deps, components);
 }

@@ -145,4 +145,33 @@ describe('the engine’s components through the registry', () => {
     const unknown = await rejectionOf(operator.pauseComponent('llm', 'nowhere', true));
     expect(unknown.message).toContain('no component llm/nowhere is registered');
   });
+
+  it('ctx.act uses the provider of its action that the registry picks, and refuses one that is not that action', async () => {
+    const applied: string[] = [];
+    const local = defineAction({
+      name: 'notify.team',
+      category: 'read',
+      input: z.object({ text: z.string() }),
+      resource: () => 'chat:team',
+      plan: (input) => input,
+      apply: (plan) => applied.push(`local: ${plan.text}`),
+    });
+    const better = defineAction({ ...local, apply: (plan: { text: string }) => applied.push(`better: ${plan.text}`) });
+    const notify = defineWorkflow({ name: 'ops.notify', input: z.object({ text: z.string() }), run: async (ctx, input) => (await ctx.act(local, input)).status });
+    const registry = createRegistry();
+    const steward = await useSteward({ workflows: [notify], actions: [local], registry });
+    steward.worker.start();
+    expect(steward.registry.explain('action', 'notify.team').candidates.map((c) => c.provider)).toEqual(['local']);
+    expect(await (await steward.start('ops.notify', { text: 'one' })).result({ timeoutMs: 15_000 })).toBe('applied');
+
+    registry.register({ domain: 'action', key: 'notify.team', provider: 'better', source: 'remote', priority: 10, factory: () => better });
+    await registry.swap('action', 'notify.team');
+    expect(await (await steward.start('ops.notify', { text: 'two' })).result({ timeoutMs: 15_000 })).toBe('applied');
+    expect(applied).toEqual(['local: one', 'better: two']);
+
+    registry.register({ domain: 'action', key: 'notify.team', provider: 'broken', source: 'remote', priority: 20, factory: () => ({ not: 'an action' }) });
+    await registry.swap('action', 'notify.team');
+    const failed = await steward.wait((await steward.start('ops.notify', { text: 'three' })).id, { timeoutMs: 15_000 });
+    expect(failed.error?.message).toContain('provider "broken" of action/notify.team made something that is not an action');
+  });
 });
