@@ -208,4 +208,27 @@ describe('the HTTP API', () => {
     const kinds = (await steward.store.readAudit({ after: 0, limit: 100 })).map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['token.created', 'token.revoked', 'auth.failed']));
   });
+
+  it('a request that takes longer than the request timeout is answered 503 STEWARD_REQUEST_TIMEOUT', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const steward = await useSteward({
+      workflows: [echo],
+      wrapStore: (store) =>
+        Object.assign(Object.create(store) as typeof store, {
+          listRuns: async (filter: Parameters<typeof store.listRuns>[0]) => {
+            await held;
+            return store.listRuns(filter);
+          },
+        }),
+    });
+    const app = await buildServer(steward, { requestTimeoutMs: 50 });
+    const { secret } = await createApiToken(steward.store, { principal: 'User::"vera"', roles: ['viewer'] });
+
+    const response = await app.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: `Bearer ${secret}` } });
+    release();
+
+    expectProblem(response, 503, 'STEWARD_REQUEST_TIMEOUT');
+    await app.close();
+  });
 });
