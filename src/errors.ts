@@ -75,6 +75,13 @@ export const ErrorCodes = {
   PROVIDER_SWAP_FAILED: 'STEWARD_PROVIDER_SWAP_FAILED',
   PROVIDER_SWAP_VETOED: 'STEWARD_PROVIDER_SWAP_VETOED',
   PROVIDER_DRAIN_TIMEOUT: 'STEWARD_PROVIDER_DRAIN_TIMEOUT',
+  UNAUTHENTICATED: 'STEWARD_UNAUTHENTICATED',
+  FORBIDDEN: 'STEWARD_FORBIDDEN',
+  REQUEST_TOO_LARGE: 'STEWARD_REQUEST_TOO_LARGE',
+  TOO_MANY_REQUESTS: 'STEWARD_TOO_MANY_REQUESTS',
+  REQUEST_TIMEOUT: 'STEWARD_REQUEST_TIMEOUT',
+  ROUTE_NOT_FOUND: 'STEWARD_ROUTE_NOT_FOUND',
+  TOKEN_NOT_FOUND: 'STEWARD_TOKEN_NOT_FOUND',
 } as const;
 
 /** One of the stable error codes. */
@@ -732,6 +739,60 @@ export function formatIssues(issues: ReadonlyArray<{ path: ReadonlyArray<Propert
     .join('; ');
 }
 
+/** An HTTP API request without a valid bearer token: none, unknown, or revoked. */
+export class UnauthenticatedError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string) {
+    super(ErrorCodes.UNAUTHENTICATED, message);
+  }
+}
+
+/** Policy does not let the token's principal use an HTTP API route. */
+export class ForbiddenError extends StewardError {
+  override readonly retryable = false;
+  constructor(message: string, details: { principal: string; route: string; policies: readonly string[] }) {
+    super(ErrorCodes.FORBIDDEN, message, { details: { ...details, policies: [...details.policies] } });
+  }
+}
+
+/** An HTTP request body over the server's limit. */
+export class RequestTooLargeError extends StewardError {
+  override readonly retryable = false;
+  constructor(limitBytes: number) {
+    super(ErrorCodes.REQUEST_TOO_LARGE, `the request body is over the limit of ${limitBytes} bytes: send less, or raise the server's bodyLimit`, { details: { limitBytes } });
+  }
+}
+
+/** A token made more HTTP requests than its rate limit allows. */
+export class TooManyRequestsError extends StewardError {
+  constructor(retryAfterSeconds: number) {
+    super(ErrorCodes.TOO_MANY_REQUESTS, `this token is over its request rate: retry in ${retryAfterSeconds} s, or spread the requests out`, { details: { retryAfterSeconds } });
+  }
+}
+
+/** An HTTP request that did not finish within the server's request timeout. */
+export class RequestTimeoutError extends StewardError {
+  constructor(timeoutMs: number) {
+    super(ErrorCodes.REQUEST_TIMEOUT, `the request did not finish within ${timeoutMs} ms: retry, or raise the server's requestTimeoutMs`, { details: { timeoutMs } });
+  }
+}
+
+/** An HTTP request for a route the API does not have. */
+export class RouteNotFoundError extends StewardError {
+  override readonly retryable = false;
+  constructor(method: string, url: string) {
+    super(ErrorCodes.ROUTE_NOT_FOUND, `no route ${method} ${url}: see docs/api.md for the routes`, { details: { method, url } });
+  }
+}
+
+/** A token id that names no API token. */
+export class TokenNotFoundError extends StewardError {
+  override readonly retryable = false;
+  constructor(id: string) {
+    super(ErrorCodes.TOKEN_NOT_FOUND, `no API token with id "${id}": list them with \`steward tokens list\``, { details: { id } });
+  }
+}
+
 const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.VALIDATION]: ValidationError,
   [ErrorCodes.NON_RETRYABLE]: NonRetryableError,
@@ -794,6 +855,13 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.MANIFEST_TOO_LARGE]: ManifestError,
   [ErrorCodes.MANIFEST_DIGEST_MISMATCH]: ManifestError,
   [ErrorCodes.MANIFEST_ARTIFACT_INVALID]: ManifestError,
+  [ErrorCodes.UNAUTHENTICATED]: UnauthenticatedError,
+  [ErrorCodes.FORBIDDEN]: ForbiddenError,
+  [ErrorCodes.REQUEST_TOO_LARGE]: RequestTooLargeError,
+  [ErrorCodes.TOO_MANY_REQUESTS]: TooManyRequestsError,
+  [ErrorCodes.REQUEST_TIMEOUT]: RequestTimeoutError,
+  [ErrorCodes.ROUTE_NOT_FOUND]: RouteNotFoundError,
+  [ErrorCodes.TOKEN_NOT_FOUND]: TokenNotFoundError,
 };
 
 /**

@@ -11,6 +11,7 @@ import { registerPlanCommands } from './plan.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRunCommands } from './run.js';
 import { registerWorkerCommands } from './worker.js';
+import { registerTokenCommands } from './tokens.js';
 
 /** Builds the program; errors are thrown to the caller instead of exiting (see main.ts). */
 export function buildProgram(): Command {
@@ -40,5 +41,6 @@ export function buildProgram(): Command {
   registerAutonomyCommands(program);
   registerManifestCommands(program);
   registerComponentCommands(program);
+  registerTokenCommands(program);
   return program;
 }

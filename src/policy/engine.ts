@@ -9,6 +9,7 @@ import { requestKeyJson } from './canonical-json.js';
 import { DecisionCache } from './decision-cache.js';
 import { loadPolicySet, type LoadedPolicySet, type PolicySetOptions } from './loader.js';
 import { policyRequestSchema, type PolicyDecision, type PolicyRequest } from './request.js';
+import type { RouteRequest } from './route-request.js';
 
 /**
  * V8 before Node 24 (seen on Node 20.20.2) can die with a fatal error in its deoptimiser when optimised code that
@@ -97,6 +98,33 @@ export class PolicyEngine {
     return decision;
   }
 
+  /** Decides whether a principal may use an HTTP API route (`Action::"http"`, resource `Route::"METHOD path"`). Cached. */
+  authorizeRoute(request: RouteRequest): PolicyDecision {
+    const roles = [...new Set(request.principal.roles)].sort();
+    const { method, path, access } = request.route;
+    const key = `${this.set.version}\nhttp\n${JSON.stringify([request.principal.type, request.principal.id, roles, method, path, access])}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      this.hits += 1;
+      return cached;
+    }
+    this.misses += 1;
+    const principalUid = { type: request.principal.type, id: request.principal.id };
+    const resourceUid = { type: 'Route', id: `${method} ${path}` };
+    const decision = evaluate(this.set.version, {
+      principal: principalUid,
+      action: { type: 'Action', id: 'http' },
+      resource: resourceUid,
+      context: {},
+      entities: [
+        { uid: principalUid, attrs: { roles }, parents: [] },
+        { uid: resourceUid, attrs: { method, path, access }, parents: [] },
+      ],
+    });
+    this.cache.set(key, decision);
+    return decision;
+  }
+
   /** Decides a request without looking in or filling the cache. */
   authorizeUncached(input: unknown): PolicyDecision {
     return decide(this.set.version, parseRequest(input));
@@ -127,7 +155,7 @@ function decide(version: string, request: PolicyRequest): PolicyDecision {
   const { principal, resource } = request;
   const principalUid = { type: principal.type, id: principal.id };
   const resourceUid = { type: 'Resource', id: resource.name };
-  const answer = cedar.statefulIsAuthorized({
+  return evaluate(version, {
     principal: principalUid,
     action: { type: 'Action', id: request.action },
     resource: resourceUid,
@@ -136,6 +164,21 @@ function decide(version: string, request: PolicyRequest): PolicyDecision {
       { uid: principalUid, attrs: { roles: principal.roles }, parents: [] },
       { uid: resourceUid, attrs: { name: resource.name, category: resource.category, network: resource.network }, parents: [] },
     ],
+  });
+}
+
+type Uid = { type: string; id: string };
+
+function evaluate(
+  version: string,
+  call: { principal: Uid; action: Uid; resource: Uid; context: Record<string, unknown>; entities: Array<{ uid: Uid; attrs: Record<string, unknown>; parents: Uid[] }> },
+): PolicyDecision {
+  const answer = cedar.statefulIsAuthorized({
+    principal: call.principal,
+    action: call.action,
+    resource: call.resource,
+    context: call.context as cedar.Context,
+    entities: call.entities as cedar.EntityJson[],
     preparsedPolicySetId: version,
     preparsedSchemaName: version,
     validateRequest: true,

@@ -359,6 +359,23 @@ export interface ComponentReport {
   reportedAt: number;
 }
 
+/** A bearer token of the HTTP API as stored: only the sha256 of its secret is kept. */
+export interface ApiToken {
+  id: string;
+  /** A label for people: what the token is for. */
+  name: string;
+  /** sha256 of the secret, lowercase hex. */
+  tokenHash: string;
+  /** Who the token speaks for, as a principal: `User::"alice"`. */
+  principal: string;
+  /** The principal's roles, for policy: `viewer`, `operator`, `approver`, `admin`… */
+  roles: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+  createdBy: string | null;
+}
+
 /** The store seam. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -496,6 +513,20 @@ export interface Store {
   reportComponents(worker: string, reports: ReadonlyArray<Omit<ComponentReport, 'worker' | 'reportedAt'>>, now: number): Promise<void>;
   /** Reports made at or after `since`, by worker then component. */
   listComponentReports(since: number): Promise<ComponentReport[]>;
+
+  /** Stores a new API token, with its audit entry in the same transaction. */
+  createToken(token: Omit<ApiToken, 'lastUsedAt' | 'revokedAt'>, audit: AuditInput | null): Promise<ApiToken>;
+  /** The token whose secret has this sha256, revoked or not, or null. */
+  findTokenByHash(hash: string): Promise<ApiToken | null>;
+  /** Every token, oldest first. */
+  listTokens(): Promise<ApiToken[]>;
+  /**
+   * Revokes a token, with its audit entry in the same transaction; a token revoked already stays as it was (no
+   * audit). Null when no token has that id.
+   */
+  revokeToken(id: string, change: ControlChange, audit: AuditInput | null): Promise<ApiToken | null>;
+  /** Records that the token was used at `now`. */
+  touchToken(id: string, now: number): Promise<void>;
 
   /** Listens to changes committed by this process. Returns the unsubscribe function. */
   subscribe(listener: (notice: StoreNotice) => void): () => void;

@@ -1475,5 +1475,46 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         expect(await store.getBreaker('a.fine')).toBeNull();
       });
     });
+
+    describe('API tokens', () => {
+      const alice = { id: 'tok_1', name: 'ci', tokenHash: 'a'.repeat(64), principal: 'User::"alice"', roles: ['viewer', 'operator'], createdBy: 'User::"root"' };
+      const created = (at: number): AuditInput => ({ kind: 'token.created', at, actor: 'User::"root"', runId: null, subject: 'User::"alice"', data: { tokenId: 'tok_1' } });
+
+      it('a created token is found by its hash with its principal and roles, and listed oldest first', async () => {
+        await store.createToken({ ...alice, createdAt: T0 }, created(T0));
+        await store.createToken({ ...alice, id: 'tok_2', name: 'bot', tokenHash: 'b'.repeat(64), roles: [], createdAt: T0 + 1 }, null);
+
+        expect(await store.findTokenByHash('a'.repeat(64))).toEqual({ ...alice, createdAt: T0, lastUsedAt: null, revokedAt: null });
+        expect(await store.findTokenByHash('c'.repeat(64))).toBeNull();
+        expect((await store.listTokens()).map((t) => [t.id, t.roles])).toEqual([['tok_1', ['viewer', 'operator']], ['tok_2', []]]);
+        expect((await store.readAudit({ after: 0, limit: 10 })).map((e) => e.kind)).toEqual(['token.created']);
+      });
+
+      it('two tokens with the same hash are refused', async () => {
+        await store.createToken({ ...alice, createdAt: T0 }, null);
+        await expect(store.createToken({ ...alice, id: 'tok_2', createdAt: T0 }, null)).rejects.toThrow();
+        expect(await store.listTokens()).toHaveLength(1);
+      });
+
+      it('a revoked token stays revoked at its first revocation, audited once; an unknown id answers null', async () => {
+        await store.createToken({ ...alice, createdAt: T0 }, null);
+        const audit = (at: number): AuditInput => ({ kind: 'token.revoked', at, actor: 'User::"root"', runId: null, subject: null, data: { tokenId: 'tok_1' } });
+
+        const first = await store.revokeToken('tok_1', { by: 'User::"root"', reason: 'leaked', now: T0 + 5 }, audit(T0 + 5));
+        const again = await store.revokeToken('tok_1', { by: 'User::"root"', reason: null, now: T0 + 9 }, audit(T0 + 9));
+
+        expect(first?.revokedAt).toBe(T0 + 5);
+        expect(again?.revokedAt).toBe(T0 + 5);
+        expect(await store.revokeToken('tok_9', { by: null, reason: null, now: T0 }, null)).toBeNull();
+        expect((await store.readAudit({ after: 0, limit: 10 })).map((e) => [e.kind, e.at])).toEqual([['token.revoked', T0 + 5]]);
+        expect((await store.findTokenByHash('a'.repeat(64)))?.revokedAt).toBe(T0 + 5);
+      });
+
+      it('a used token records when it was last used', async () => {
+        await store.createToken({ ...alice, createdAt: T0 }, null);
+        await store.touchToken('tok_1', T0 + 42);
+        expect((await store.findTokenByHash('a'.repeat(64)))?.lastUsedAt).toBe(T0 + 42);
+      });
+    });
   });
 }

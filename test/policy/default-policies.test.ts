@@ -85,4 +85,33 @@ describe('the default policies', () => {
       expect.objectContaining({ code: 'STEWARD_VALIDATION', message: expect.stringContaining('request.resource.category') }),
     );
   });
+
+  describe('on HTTP API routes', () => {
+    const route = (access: 'read' | 'write' | 'approve' | 'admin', method = 'GET', path = '/v1/runs') => ({ method, path, access });
+    const as = (roles: string[], type: 'User' | 'Agent' | 'Service' = 'User') => ({ type, id: 'someone', roles });
+
+    it.each([
+      ['viewer', ['read']],
+      ['operator', ['read', 'write']],
+      ['approver', ['read', 'approve']],
+      ['admin', ['read', 'write', 'approve', 'admin']],
+      ['nobody', []],
+    ] as const)('the role %s may use the %j routes', (role, allowed) => {
+      for (const access of ['read', 'write', 'approve', 'admin'] as const) {
+        const decision = engine.authorizeRoute({ principal: as(role === 'nobody' ? [] : [role]), route: route(access) });
+        expect(decision.decision).toBe((allowed as readonly string[]).includes(access) ? 'allow' : 'deny');
+      }
+    });
+
+    it('names the permit that allowed a route', () => {
+      expect(engine.authorizeRoute({ principal: as(['operator']), route: route('write', 'POST') }).policies).toEqual(['steward.http-write-by-operator']);
+    });
+
+    it('an admin may approve, and an agent still never does', () => {
+      const admin = { type: 'User' as const, id: 'root', roles: ['admin'] };
+      const agent = { type: 'Agent' as const, id: 'bot', roles: ['admin'] };
+      expect(engine.authorize(request({ action: 'approve', category: 'write', principal: admin, reason: 'INC-1' }))).toMatchObject({ decision: 'allow', policies: ['steward.approve-by-admin'] });
+      expect(engine.authorize(request({ action: 'approve', category: 'write', principal: agent, reason: 'INC-1' }))).toMatchObject({ decision: 'deny', policies: ['steward.agents-never-approve'] });
+    });
+  });
 });

@@ -28,6 +28,7 @@ import type {
   Controls,
   ComponentControl,
   ComponentReport,
+  ApiToken,
   ApprovalDecision,
   ApprovalDecisionResult,
   ApprovalFilter,
@@ -70,6 +71,7 @@ import { getControls, pauseRun, setKillSwitch, setAutonomy } from './queries/con
 import { acquireLock, releaseLock } from './queries/locks.js';
 import { decideApproval, getApproval, listApprovals, requestApproval } from './queries/approvals.js';
 import { applyPlan } from './queries/plans.js';
+import { createToken, findTokenByHash, listTokens, revokeToken, touchToken } from './queries/tokens.js';
 import { listComponentControls, listComponentReports, reportComponents, setComponentPaused } from './queries/components.js';
 import { claimRuns, claimUnlimited, type ClaimedRow } from './queries/claim-runs.js';
 import { consumeSignal, type SignalWait } from './queries/consume-signal.js';
@@ -549,6 +551,31 @@ export class PostgresStore implements Store {
   async listComponentReports(since: number): Promise<ComponentReport[]> {
     this.open();
     return this.execute('read', (db) => listComponentReports(db, since));
+  }
+
+  async createToken(token: Omit<ApiToken, 'lastUsedAt' | 'revokedAt'>, audit: AuditInput | null): Promise<ApiToken> {
+    this.open();
+    return this.execute('transaction', (db) => createToken(db, token, audit));
+  }
+
+  async findTokenByHash(hash: string): Promise<ApiToken | null> {
+    this.open();
+    return this.execute('read', (db) => findTokenByHash(db, hash));
+  }
+
+  async listTokens(): Promise<ApiToken[]> {
+    this.open();
+    return this.execute('read', (db) => listTokens(db));
+  }
+
+  async revokeToken(id: string, change: ControlChange, audit: AuditInput | null): Promise<ApiToken | null> {
+    this.open();
+    return this.execute('transaction', (db) => revokeToken(db, id, change, audit));
+  }
+
+  async touchToken(id: string, now: number): Promise<void> {
+    this.open();
+    return this.execute('statement', (db) => touchToken(db, id, now));
   }
 
   async requestApproval(lease: Lease, approval: NewApproval, audit: { requested: AuditInput; expired: AuditInput }, now: number): Promise<ApprovalRecord> {

@@ -20,6 +20,7 @@ import { TERMINAL_STATUSES, type EventRecord, type Lease, type RunRecord, type R
 import type {
   ComponentControl,
   ComponentReport,
+  ApiToken,
   ApprovalDecision,
   ApprovalDecisionResult,
   ApprovalFilter,
@@ -61,6 +62,7 @@ import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { stepEvent } from '../step-event.js';
 import { reviewedPlanStep } from '../reviewed-plan.js';
+import { toApiToken, type ApiTokenRow } from '../token-rows.js';
 import { toComponentControl, toComponentReport, type ComponentControlRow, type ComponentReportRow } from '../component-rows.js';
 import { APPROVAL_INSERT_COLUMNS, approvalValues, toApproval, type ApprovalRow } from '../approval-rows.js';
 import {
@@ -102,6 +104,9 @@ export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<ke
   'listApprovals',
   'listComponentControls',
   'listComponentReports',
+  'findTokenByHash',
+  'listTokens',
+  'touchToken',
   // the budgets seal their audit entries before their first write, and each later statement cannot be refused
   'takeRateToken',
   'breakerAdmit',
@@ -676,6 +681,34 @@ export class SqliteOperations {
     return (this.q.componentReports.all(since) as ComponentReportRow[]).map(toComponentReport);
   }
 
+  // ---- API tokens
+
+  createToken(_notices: StoreNotice[], token: Omit<ApiToken, 'lastUsedAt' | 'revokedAt'>, audit: AuditInput | null): ApiToken {
+    this.q.insertToken.run({ ...token, roles: JSON.stringify(token.roles) });
+    if (audit !== null) this.appendAuditEntries([audit]);
+    return toApiToken(this.q.tokenById.get(token.id) as ApiTokenRow);
+  }
+
+  findTokenByHash(_notices: StoreNotice[], hash: string): ApiToken | null {
+    const row = this.q.tokenByHash.get(hash) as ApiTokenRow | undefined;
+    return row === undefined ? null : toApiToken(row);
+  }
+
+  listTokens(_notices: StoreNotice[]): ApiToken[] {
+    return (this.q.tokens.all() as ApiTokenRow[]).map(toApiToken);
+  }
+
+  revokeToken(_notices: StoreNotice[], id: string, change: ControlChange, audit: AuditInput | null): ApiToken | null {
+    const revoked = this.q.revokeToken.run(change.now, id).changes > 0;
+    if (revoked && audit !== null) this.appendAuditEntries([audit]);
+    const row = this.q.tokenById.get(id) as ApiTokenRow | undefined;
+    return row === undefined ? null : toApiToken(row);
+  }
+
+  touchToken(_notices: StoreNotice[], id: string, now: number): void {
+    this.q.touchToken.run(now, id);
+  }
+
   // ---- schedules
 
   claimScheduleTick(_notices: StoreNotice[], name: string, cron: string, workflow: string, tickAt: number, now: number): boolean {
@@ -962,6 +995,15 @@ function prepare(db: Database.Database) {
        VALUES (@worker, @domain, @key, @provider, @state, @inFlight, @now)`,
     ),
     componentReports: db.prepare('SELECT * FROM component_reports WHERE reported_at >= ? ORDER BY worker, domain, key'),
+    insertToken: db.prepare(
+      `INSERT INTO api_tokens (id, name, token_hash, principal, roles, created_at, created_by)
+       VALUES (@id, @name, @tokenHash, @principal, @roles, @createdAt, @createdBy)`,
+    ),
+    tokenById: db.prepare('SELECT * FROM api_tokens WHERE id = ?'),
+    tokenByHash: db.prepare('SELECT * FROM api_tokens WHERE token_hash = ?'),
+    tokens: db.prepare('SELECT * FROM api_tokens ORDER BY created_at, id'),
+    revokeToken: db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    touchToken: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
     dropUnreviewed: db.prepare("DELETE FROM steps WHERE run_id = ? AND kind <> 'act.plan'"),
     requeueForApply: db.prepare(
       `UPDATE runs SET status = 'queued', mode = 'apply', runnable_at = ?, updated_at = ?, output = NULL, error = NULL,

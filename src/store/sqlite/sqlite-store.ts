@@ -23,6 +23,7 @@ import type {
   Controls,
   ComponentControl,
   ComponentReport,
+  ApiToken,
   ApprovalDecision,
   ApprovalDecisionResult,
   ApprovalFilter,
@@ -352,6 +353,22 @@ export class SqliteStore implements Store {
   }
   listComponentReports(since: number): Promise<ComponentReport[]> {
     return this.call('listComponentReports', since);
+  }
+
+  createToken(token: Omit<ApiToken, 'lastUsedAt' | 'revokedAt'>, audit: AuditInput | null): Promise<ApiToken> {
+    return this.call('createToken', token, audit);
+  }
+  findTokenByHash(hash: string): Promise<ApiToken | null> {
+    return this.call('findTokenByHash', hash);
+  }
+  listTokens(): Promise<ApiToken[]> {
+    return this.call('listTokens');
+  }
+  revokeToken(id: string, change: ControlChange, audit: AuditInput | null): Promise<ApiToken | null> {
+    return this.call('revokeToken', id, change, audit);
+  }
+  touchToken(id: string, now: number): Promise<void> {
+    return this.call('touchToken', id, now);
   }
   requestApproval(lease: Lease, approval: NewApproval, audit: { requested: AuditInput; expired: AuditInput }, now: number): Promise<ApprovalRecord> {
     return this.call('requestApproval', lease, approval, audit, now);

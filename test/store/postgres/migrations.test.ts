@@ -49,8 +49,9 @@ describe('PostgreSQL migrations', () => {
         { version: 5, name: 'approvals' },
         { version: 6, name: 'budgets' },
         { version: 7, name: 'components' },
+        { version: 8, name: 'tokens' },
       ]);
-      expect(await tablesOf(schema)).toEqual(['action_breakers', 'action_rates', 'approvals', 'audit', 'audit_head', 'component_controls', 'component_reports', 'controls', 'events', 'migrations', 'queues', 'resource_locks', 'runs', 'schedules', 'signals', 'status_transitions', 'steps']);
+      expect(await tablesOf(schema)).toEqual(['action_breakers', 'action_rates', 'api_tokens', 'approvals', 'audit', 'audit_head', 'component_controls', 'component_reports', 'controls', 'events', 'migrations', 'queues', 'resource_locks', 'runs', 'schedules', 'signals', 'status_transitions', 'steps']);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -59,14 +60,14 @@ describe('PostgreSQL migrations', () => {
   it('a schema written by a newer Steward is refused and left as it was', async () => {
     const schema = freshSchema();
     await (await open(schema)).close();
-    await admin.query(`INSERT INTO ${schema}.migrations (version, name, applied_at) VALUES (8, 'from_the_future', 0)`);
+    await admin.query(`INSERT INTO ${schema}.migrations (version, name, applied_at) VALUES (9, 'from_the_future', 0)`);
 
     const error = await rejectionOf(open(schema));
 
     expect(error.code).toBe('STEWARD_STORE_SCHEMA_TOO_NEW');
-    expect(error.message).toContain('schema version 8, newer than the 7 this Steward knows');
+    expect(error.message).toContain('schema version 9, newer than the 8 this Steward knows');
     expect(error.message).not.toContain(new URL(url).password);
-    expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 8 });
+    expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 9 });
   });
 
   it('a schema that holds tables of something else is refused, and nothing is created in it', async () => {
@@ -91,7 +92,7 @@ describe('PostgreSQL migrations', () => {
     const second = await open(schema);
     try {
       expect((await second.getRun(run.id))?.status).toBe('queued');
-      expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 7 });
+      expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.migrations`)).rows[0]).toEqual({ n: 8 });
     } finally {
       await second.close();
     }
