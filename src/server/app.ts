@@ -23,6 +23,7 @@ import { RequestRateLimiter } from './rate-limit.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { controlRoutes } from './routes/controls.js';
 import { runRoutes } from './routes/runs.js';
+import { eventRoutes } from './routes/events.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +33,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route does, for policy: read, write, approve or admin. Every /v1 route sets it. */
     access?: RouteAccess;
+    /** A long-lived stream (Server-Sent Events): exempt from the request timeout. */
+    stream?: boolean;
   }
 }
 
@@ -72,7 +75,7 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
 
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
-    timers.set(
+    if (request.routeOptions.config.stream !== true) timers.set(
       request,
       setTimeout(() => {
         if (!reply.sent) void reply.code(503).type(PROBLEM_TYPE).send(problemOf(new RequestTimeoutError(config.requestTimeoutMs)));
@@ -113,6 +116,7 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   runRoutes(app, steward);
   approvalRoutes(app, steward);
   controlRoutes(app, steward);
+  eventRoutes(app, steward);
   return app;
 }
 

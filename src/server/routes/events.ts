@@ -1,0 +1,140 @@
+/**
+ * Live events as Server-Sent Events: `/v1/events` (every run's) and `/v1/runs/:id/events?follow` (one run's, until
+ * it ends). Each event carries its id from the events table, so a client that reconnects with `Last-Event-ID` (or
+ * `?after=`) gets every later event exactly once: nothing is lost across a disconnect or a restart.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { isTerminal } from '../../domain/run.js';
+import type { Steward } from '../../engine/steward.js';
+import { ValidationError } from '../../errors.js';
+import { parseInput } from '../parse.js';
+
+/** A comment line is sent this often on a quiet stream, so that proxies and clients keep it open. */
+const HEARTBEAT_MS = 15_000;
+/** Events read from the store at a time. */
+const BATCH = 500;
+
+const idParams = z.object({ id: z.string().min(1).max(200) });
+const streamQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).optional(),
+    follow: z.union([z.literal(''), z.literal('true'), z.literal('1'), z.literal('false'), z.literal('0')]).optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+
+/** Registers the event routes; they are exempt from the request timeout (`stream: true`). */
+export function eventRoutes(app: FastifyInstance, steward: Steward): void {
+  // open streams end when the server closes, so that closing never waits for a client to go away
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+  const stream = (request: FastifyRequest, reply: FastifyReply, after: number, runId: string | null): Promise<void> =>
+    streamEvents(steward, request, reply, after, runId, open);
+  app.get('/v1/events', { config: { access: 'read', stream: true } }, async (request, reply) => {
+    const query = parseInput(streamQuery, request.query, 'query');
+    // a new client starts at the end (live events only) unless it says where it was
+    const start = resumePoint(request, query.after) ?? (await lastEventId(steward));
+    await stream(request, reply, start, null);
+  });
+
+  app.get('/v1/runs/:id/events', { config: { access: 'read', stream: true } }, async (request, reply) => {
+    const { id } = parseInput(idParams, request.params, 'params');
+    const query = parseInput(streamQuery, request.query, 'query');
+    await steward.run(id);
+    const start = resumePoint(request, query.after) ?? 0;
+    if (query.follow === undefined || query.follow === 'false' || query.follow === '0') {
+      return { events: await steward.events({ after: start, runId: id, limit: query.limit ?? 1000 }) };
+    }
+    await stream(request, reply, start, id);
+    return reply;
+  });
+}
+
+/** Where a client resumes: `Last-Event-ID`, else `?after=`, else nothing said. */
+function resumePoint(request: FastifyRequest, after: number | undefined): number | null {
+  const header = request.headers['last-event-id'];
+  if (typeof header === 'string' && header.trim() !== '') {
+    const id = Number(header.trim());
+    if (!Number.isSafeInteger(id) || id < 0) throw new ValidationError(`Last-Event-ID must be an event id (a whole number), not ${JSON.stringify(header)}`);
+    return id;
+  }
+  return after ?? null;
+}
+
+async function lastEventId(steward: Steward): Promise<number> {
+  let after = 0;
+  for (;;) {
+    const page = await steward.events({ after, limit: 10_000 });
+    if (page.length === 0) return after;
+    after = page[page.length - 1]!.id;
+  }
+}
+
+/**
+ * Writes events after `after` as they commit, until the client goes away (or, for one run, the run has ended and its
+ * last event is sent). Woken by the store's notices in this process, and by the poll for other processes' events.
+ */
+async function streamEvents(
+  steward: Steward,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  after: number,
+  runId: string | null,
+  open: Set<() => void>,
+): Promise<void> {
+  reply.hijack();
+  const out = reply.raw;
+  out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  out.write(': steward events\n\n');
+  let closed = false;
+  let wake: (() => void) | null = null;
+  const nudge = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const end = (): void => {
+    closed = true;
+    nudge();
+  };
+  request.raw.on('close', end);
+  open.add(end);
+  const unsubscribe = steward.store.subscribe((notice) => {
+    if (notice.type === 'events' || notice.type === 'finished') nudge();
+  });
+  const poll = setInterval(nudge, steward.config.pollIntervalMs);
+  const heartbeat = setInterval(() => {
+    if (!closed) out.write(': keep-alive\n\n');
+  }, HEARTBEAT_MS);
+  try {
+    let cursor = after;
+    while (!closed) {
+      const events = await steward.events({ after: cursor, limit: BATCH, ...(runId === null ? {} : { runId }) });
+      for (const event of events) {
+        if (closed) break;
+        out.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        cursor = event.id;
+      }
+      if (events.length === BATCH) continue;
+      if (runId !== null && isTerminal((await steward.run(runId)).status)) {
+        // the run's end committed with its last events: read once more, then the stream is complete
+        const rest = await steward.events({ after: cursor, limit: BATCH, runId });
+        for (const event of rest) out.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        out.write('event: end\ndata: {}\n\n');
+        break;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    clearInterval(poll);
+    clearInterval(heartbeat);
+    unsubscribe();
+    open.delete(end);
+    out.end();
+  }
+}
