@@ -31,13 +31,12 @@ export function eventRoutes(app: FastifyInstance, steward: Steward): void {
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
   });
-  const stream = (request: FastifyRequest, reply: FastifyReply, after: number, runId: string | null): Promise<void> =>
-    streamEvents(steward, request, reply, after, runId, open);
+  const stream = (reply: FastifyReply, after: number, runId: string | null): Promise<void> => streamEvents(steward, reply, after, runId, open);
   app.get('/v1/events', { config: { access: 'read', stream: true } }, async (request, reply) => {
     const query = parseInput(streamQuery, request.query, 'query');
     // a new client starts at the end (live events only) unless it says where it was
     const start = resumePoint(request, query.after) ?? (await lastEventId(steward));
-    await stream(request, reply, start, null);
+    await stream(reply, start, null);
   });
 
   app.get('/v1/runs/:id/events', { config: { access: 'read', stream: true } }, async (request, reply) => {
@@ -48,7 +47,7 @@ export function eventRoutes(app: FastifyInstance, steward: Steward): void {
     if (query.follow === undefined || query.follow === 'false' || query.follow === '0') {
       return { events: await steward.events({ after: start, runId: id, limit: query.limit ?? 1000 }) };
     }
-    await stream(request, reply, start, id);
+    await stream(reply, start, id);
     return reply;
   });
 }
@@ -79,7 +78,6 @@ async function lastEventId(steward: Steward): Promise<number> {
  */
 async function streamEvents(
   steward: Steward,
-  request: FastifyRequest,
   reply: FastifyReply,
   after: number,
   runId: string | null,
@@ -100,7 +98,8 @@ async function streamEvents(
     closed = true;
     nudge();
   };
-  request.raw.on('close', end);
+  // the response's close, not the request's: a request without a body may count as done at once
+  out.on('close', end);
   open.add(end);
   const unsubscribe = steward.store.subscribe((notice) => {
     if (notice.type === 'events' || notice.type === 'finished') nudge();
