@@ -89,10 +89,13 @@ async function streamEvents(
   out.write(': steward events\n\n');
   let closed = false;
   let wake: (() => void) | null = null;
+  // a nudge that comes while events are being read is kept, so the next wait does not miss it
+  let nudged = false;
   const nudge = (): void => {
     const w = wake;
     wake = null;
-    w?.();
+    if (w) w();
+    else nudged = true;
   };
   const end = (): void => {
     closed = true;
@@ -111,6 +114,7 @@ async function streamEvents(
   try {
     let cursor = after;
     while (!closed) {
+      nudged = false;
       const events = await steward.events({ after: cursor, limit: BATCH, ...(runId === null ? {} : { runId }) });
       for (const event of events) {
         if (closed) break;
@@ -125,6 +129,7 @@ async function streamEvents(
         out.write('event: end\ndata: {}\n\n');
         break;
       }
+      if (nudged || closed) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
