@@ -14,7 +14,7 @@ import { loadPlugins } from '../plugins/discover.js';
 import { ManifestSyncer } from '../manifest/syncer.js';
 import { readTrustedKey } from '../manifest/keys.js';
 import { createRegistry, type Lease, type Registry } from '../registry/index.js';
-import { openStore } from '../store/open.js';
+import { openStore, redact } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { StewardError, ValidationError } from '../errors.js';
@@ -165,11 +165,11 @@ function registerStore(registry: Registry, config: StewardConfig, logger: Logger
       key,
       provider,
       source: 'builtin',
-      metadata: provider === kind ? { url: redactUrl(given) } : { url: null },
+      metadata: provider === kind ? { url: redact(given) } : { url: null },
       capabilities: provider === 'postgres' ? ['many-processes', 'many-machines', 'notifications'] : ['embedded', 'one-machine'],
       factory: () => {
         if (provider !== kind) {
-          throw new Error(`no ${provider} store is configured (the store URL is ${redactUrl(given)}): start Steward with a ${provider === 'sqlite' ? 'sqlite:PATH' : 'postgres://…'} store URL`);
+          throw new Error(`no ${provider} store is configured (the store URL is ${redact(given)}): start Steward with a ${provider === 'sqlite' ? 'sqlite:PATH' : 'postgres://…'} store URL`);
         }
         return openStore(given, { logger });
       },
@@ -215,10 +215,6 @@ function isActionNamed(value: unknown, name: string): value is ActionDefinition 
 async function pingStore(store: Store): Promise<boolean> {
   await store.getControls();
   return true;
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
 /** The file's component selections; one naming a provider nobody registered is said, not fatal. */

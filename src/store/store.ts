@@ -394,6 +394,8 @@ export interface Store {
   listRuns(filter: RunFilter): Promise<RunPage>;
   listSteps(runId: string): Promise<StepRecord[]>;
   readEvents(query: EventQuery): Promise<EventRecord[]>;
+  /** The id of the newest event, or 0 when there is none (where a live stream of new events starts). */
+  lastEventId(): Promise<number>;
 
   claimRuns(request: ClaimRequest): Promise<ClaimedRun[]>;
   /** The earliest time a run of these queues and workflows becomes claimable, or null. */

@@ -891,6 +891,15 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
     });
 
     describe('events', () => {
+      it('lastEventId is 0 on an empty store, then the id of the newest event', async () => {
+        expect(await store.lastEventId()).toBe(0);
+        await create();
+        await create();
+        const events = await store.readEvents({ after: 0, limit: 100 });
+        expect(events.length).toBeGreaterThan(0);
+        expect(await store.lastEventId()).toBe(events[events.length - 1]!.id);
+      });
+
       it('every state change of a run appends an event for that run', async () => {
         const id = await create();
         const leaseA = await claimOne('worker-a', T0);

@@ -35,7 +35,7 @@ export function eventRoutes(app: FastifyInstance, steward: Steward): void {
   app.get('/v1/events', { config: { access: 'read', stream: true } }, async (request, reply) => {
     const query = parseInput(streamQuery, request.query, 'query');
     // a new client starts at the end (live events only) unless it says where it was
-    const start = resumePoint(request, query.after) ?? (await lastEventId(steward));
+    const start = resumePoint(request, query.after) ?? (await steward.store.lastEventId());
     await stream(reply, start, null);
   });
 
@@ -61,15 +61,6 @@ function resumePoint(request: FastifyRequest, after: number | undefined): number
     return id;
   }
   return after ?? null;
-}
-
-async function lastEventId(steward: Steward): Promise<number> {
-  let after = 0;
-  for (;;) {
-    const page = await steward.events({ after, limit: 10_000 });
-    if (page.length === 0) return after;
-    after = page[page.length - 1]!.id;
-  }
 }
 
 /**

@@ -396,6 +396,11 @@ export class PostgresStore implements Store {
    * sees some waits (briefly) for those transactions to end, so that a caller reads what was committed before it
    * asked, as on SQLite, unless a transaction stays open longer than the wait.
    */
+  async lastEventId(): Promise<number> {
+    this.open();
+    return this.execute('read', async (db) => Number((await db.query<{ id: string | number | null }>('SELECT max(id) AS id FROM events')).rows[0]?.id ?? 0));
+  }
+
   async readEvents(query: EventQuery): Promise<EventRecord[]> {
     this.open();
     const deadline = Date.now() + EVENTS_SETTLE_WAIT_MS;

@@ -90,6 +90,7 @@ export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<ke
   'listRuns',
   'listSteps',
   'readEvents',
+  'lastEventId',
   'nextRunnableAt',
   'lastScheduleTick',
   'readAudit',
@@ -227,6 +228,10 @@ export class SqliteOperations {
 
   listSteps(_notices: StoreNotice[], runId: string): StepRecord[] {
     return (this.q.steps.all(runId) as StepRow[]).map(toStep);
+  }
+
+  lastEventId(_notices: StoreNotice[]): number {
+    return (this.q.lastEventId.pluck().get() as number | null) ?? 0;
   }
 
   readEvents(_notices: StoreNotice[], query: EventQuery): EventRecord[] {
@@ -988,6 +993,7 @@ function prepare(db: Database.Database) {
        ON CONFLICT (domain, key) DO UPDATE SET paused = excluded.paused, by = excluded.by, reason = excluded.reason, updated_at = excluded.updated_at`,
     ),
     componentControl: db.prepare('SELECT * FROM component_controls WHERE domain = ? AND key = ?'),
+    lastEventId: db.prepare('SELECT max(id) FROM events'),
     componentControls: db.prepare('SELECT * FROM component_controls ORDER BY domain, key'),
     dropComponentReports: db.prepare('DELETE FROM component_reports WHERE worker = ?'),
     insertComponentReport: db.prepare(

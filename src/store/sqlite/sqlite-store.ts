@@ -251,6 +251,9 @@ export class SqliteStore implements Store {
   listSteps(runId: string): Promise<StepRecord[]> {
     return this.call('listSteps', runId);
   }
+  lastEventId(): Promise<number> {
+    return this.call('lastEventId');
+  }
   readEvents(query: EventQuery): Promise<EventRecord[]> {
     return this.call('readEvents', query);
   }
