@@ -20,6 +20,7 @@ import type { RouteAccess } from '../policy/route-request.js';
 import { authenticate, authorizeRoute, type Caller } from './auth.js';
 import { problemOf, PROBLEM_TYPE } from './problem.js';
 import { RequestRateLimiter } from './rate-limit.js';
+import { consolePlugin, defaultConsoleRoot } from './console.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { controlRoutes } from './routes/controls.js';
 import { runRoutes } from './routes/runs.js';
@@ -49,6 +50,10 @@ const optionsSchema = z
       .default({ perSecond: 50, burst: 100 }),
     /** How long a request may take before it is answered 503 STEWARD_REQUEST_TIMEOUT. */
     requestTimeoutMs: z.number().int().positive().default(30_000),
+    /** Serve the web console under `/`: `true` for this package's dist/console, or the folder of a built console. */
+    console: z
+      .union([z.boolean(), z.object({ root: z.string().min(1, 'console.root is the folder of a built console') }).strict()])
+      .default(false),
   })
   .strict();
 
@@ -117,6 +122,9 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   approvalRoutes(app, steward);
   controlRoutes(app, steward);
   eventRoutes(app, steward);
+  if (config.console !== false) {
+    await app.register(consolePlugin, { root: config.console === true ? defaultConsoleRoot() : config.console.root });
+  }
   return app;
 }
 

@@ -1,0 +1,212 @@
+/** The shapes the console reads from the HTTP API (docs/api.md). The console only speaks HTTP, so it keeps its own copy. */
+
+/** Every status a run can be in. */
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'compensating',
+  'rolled_back',
+  'paused',
+  'planned',
+] as const;
+
+/** Where a run is in its lifecycle. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses a run never leaves. */
+export const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled', 'rolled_back']);
+
+/** An error as the API serialises it on runs and steps. */
+export interface SerializedError {
+  name?: string;
+  code?: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+/** One run. */
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  status: RunStatus;
+  mode: 'apply' | 'plan';
+  subject: string | null;
+  goal: string | null;
+  input: unknown;
+  output: unknown;
+  error: SerializedError | null;
+  waitKind: string | null;
+  waitRef: string | null;
+  queue: string;
+  cancelRequested: boolean;
+  createdAt: number;
+  startedAt: number | null;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** One checkpointed call of a run. */
+export interface StepRecord {
+  runId: string;
+  seq: number;
+  kind: string;
+  name: string;
+  status: 'completed' | 'failed' | 'retrying' | 'waiting';
+  attempts: number;
+  result: unknown;
+  error: SerializedError | null;
+  wakeAt: number | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+/** `GET /v1/runs/:id`. */
+export type RunWithSteps = RunRecord & { steps: StepRecord[] };
+
+/** `GET /v1/runs`. */
+export interface RunPage {
+  runs: RunRecord[];
+  nextCursor: string | null;
+}
+
+/** `POST /v1/runs` and `POST /v1/plans`. */
+export interface StartedRun {
+  id: string;
+  created: boolean;
+  run: RunRecord;
+}
+
+/** An approval request. */
+export interface ApprovalRecord {
+  id: string;
+  runId: string;
+  seq: number;
+  action: string;
+  category: string;
+  resource: string;
+  plan: unknown;
+  planHash: string;
+  requester: string | null;
+  reasons: string[];
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  decidedBy: string | null;
+  reason: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The kill switch. */
+export interface KillSwitch {
+  on: boolean;
+  by: string | null;
+  reason: string | null;
+  at: number | null;
+}
+
+/** `GET /v1/overview`. */
+export interface Overview {
+  runs: { byStatus: Partial<Record<RunStatus, number>>; total: number };
+  approvalsPending: number;
+  killSwitch: KillSwitch;
+  autonomy: number;
+  queues: Array<{ queue: string; queued: number; running: number }>;
+}
+
+/** One act's plan in a plan preview. */
+export interface PlannedAct {
+  seq: number;
+  action: string;
+  resource: string;
+  plan: unknown;
+  hash: string;
+}
+
+/** `GET /v1/plans/:runId`. */
+export interface PlanPreview {
+  runId: string;
+  status: RunStatus;
+  mode: 'apply' | 'plan';
+  hash: string;
+  acts: PlannedAct[];
+}
+
+/** One line of `GET /v1/components`. */
+export interface ComponentSummary {
+  domain: string;
+  key: string;
+  winner: string | null;
+  active: string | null;
+  selected: string | null;
+  state: string;
+  candidates: number;
+  inFlight: number;
+  paused: boolean;
+}
+
+/** One ranked candidate of an explanation. */
+export interface ExplainedCandidate {
+  rank: number;
+  provider: string;
+  source: string;
+  priority: number;
+  stackLevel: number;
+  winner: boolean;
+  selected: boolean;
+  decidedBy: string;
+  reason: string;
+}
+
+/** `GET /v1/components/:domain/:key`. */
+export interface ComponentDetail {
+  explanation: {
+    domain: string;
+    key: string;
+    selected: string | null;
+    winner: string | null;
+    active: string | null;
+    candidates: ExplainedCandidate[];
+  };
+  state: string;
+  history: Array<{ from: string | null; to: string; trigger: string; outcome: string; reason: string | null; startedAt: number }>;
+}
+
+/** One audit entry. */
+export interface AuditEntry {
+  id?: number;
+  seq?: number;
+  at: number;
+  kind: string;
+  actor: string | null;
+  runId: string | null;
+  subject: string | null;
+  data: Record<string, unknown>;
+  hash: string;
+}
+
+/** `GET /v1/audit`. */
+export interface AuditPage {
+  entries: AuditEntry[];
+  nextCursor: string | null;
+}
+
+/** `GET /v1/audit/verify`. */
+export interface AuditVerdict {
+  ok: boolean;
+  checked: number;
+  brokenId?: number;
+  reason?: string;
+  detail?: string;
+}
+
+/** One live event. */
+export interface EventRecord {
+  id: number;
+  runId: string | null;
+  type: string;
+  data: Record<string, unknown>;
+  at: number;
+}
