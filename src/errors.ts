@@ -765,8 +765,14 @@ export class RequestTooLargeError extends StewardError {
 
 /** A token made more HTTP requests than its rate limit allows. */
 export class TooManyRequestsError extends StewardError {
-  constructor(retryAfterSeconds: number) {
-    super(ErrorCodes.TOO_MANY_REQUESTS, `this token is over its request rate: retry in ${retryAfterSeconds} s, or spread the requests out`, { details: { retryAfterSeconds } });
+  constructor(retryAfterSeconds: number, reason: 'rate' | 'failed-logins' = 'rate') {
+    super(
+      ErrorCodes.TOO_MANY_REQUESTS,
+      reason === 'rate'
+        ? `this token is over its request rate: retry in ${retryAfterSeconds} s, or spread the requests out`
+        : `too many requests with a missing or wrong token came from this address: retry in ${retryAfterSeconds} s with a valid token`,
+      { details: { retryAfterSeconds, reason } },
+    );
   }
 }
 

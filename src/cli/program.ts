@@ -10,6 +10,7 @@ import { registerManifestCommands } from './manifest.js';
 import { registerPlanCommands } from './plan.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRunCommands } from './run.js';
+import { registerUpCommand } from './up.js';
 import { registerWorkerCommands } from './worker.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
+  registerUpCommand(program);
   registerWorkerCommands(program);
   registerRunCommands(program);
   registerPlanCommands(program);

@@ -70,7 +70,7 @@ function exampleInstructions(storeFlag: string): string {
 }
 
 /** Keeps the process alive until SIGINT or SIGTERM; a second signal exits at once. */
-function untilStopRequested(): Promise<NodeJS.Signals> {
+export function untilStopRequested(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     // the worker's own timers do not hold the process open
     const keepAlive = setInterval(() => undefined, 1 << 30);

@@ -12,6 +12,7 @@ import {
   StewardError,
   StoreUnavailableError,
   TooManyRequestsError,
+  UnauthenticatedError,
   ValidationError,
   formatIssues,
 } from '../errors.js';
@@ -48,6 +49,14 @@ const optionsSchema = z
       .object({ perSecond: z.number().positive().default(50), burst: z.number().int().positive().default(100) })
       .strict()
       .default({ perSecond: 50, burst: 100 }),
+    /**
+     * Requests with a missing or wrong token one client address may make: `burst` at once, then `perMinute`. Past it the
+     * address is answered 429 before its token is looked at (and nothing is audited), so guessing tokens is slow.
+     */
+    failedAuth: z
+      .object({ perMinute: z.number().positive().default(10), burst: z.number().int().positive().default(20) })
+      .strict()
+      .default({ perMinute: 10, burst: 20 }),
     /** How long a request may take before it is answered 503 STEWARD_REQUEST_TIMEOUT. */
     requestTimeoutMs: z.number().int().positive().default(30_000),
     /** Serve the web console under `/`: `true` for this package's dist/console, or the folder of a built console. */
@@ -76,6 +85,7 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   const config: ServerConfig = Object.freeze(parsed.data);
   const app = Fastify({ bodyLimit: config.bodyLimit, ...(logger === undefined ? { logger: false } : { loggerInstance: logger }) });
   const limiter = new RequestRateLimiter(config.rateLimit, now);
+  const failures = new RequestRateLimiter({ perSecond: config.failedAuth.perMinute / 60, burst: config.failedAuth.burst }, now);
   const timers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
 
   app.addHook('onRequest', async (request, reply) => {
@@ -86,7 +96,15 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
         if (!reply.sent) void reply.code(503).type(PROBLEM_TYPE).send(problemOf(new RequestTimeoutError(config.requestTimeoutMs)));
       }, config.requestTimeoutMs),
     );
-    const caller = await authenticate(steward.store, request, now());
+    const blocked = failures.check(request.ip);
+    if (!blocked.ok) throw new TooManyRequestsError(blocked.retryAfterSeconds, 'failed-logins');
+    let caller: Caller;
+    try {
+      caller = await authenticate(steward.store, request, now());
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) failures.take(request.ip);
+      throw error;
+    }
     const rate = limiter.take(caller.tokenId);
     if (!rate.ok) throw new TooManyRequestsError(rate.retryAfterSeconds);
     request.caller = caller;

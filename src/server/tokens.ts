@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { TokenNotFoundError, ValidationError, formatIssues } from '../errors.js';
+import { ConfigError, TokenNotFoundError, ValidationError, formatIssues } from '../errors.js';
 import { Redactor } from '../audit/redactor.js';
 import { parsePrincipalText, PRINCIPAL_TYPES } from '../policy/request.js';
 import type { ApiToken, Store } from '../store/store.js';
@@ -41,6 +41,13 @@ const createSchema = z
     roles: z.array(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'a role is 1–64 letters, digits, . _ : -')).max(32).default([]),
     name: z.string().min(1).max(200).optional(),
     by: z.string().min(1).max(256).nullable().default(null),
+    /** A secret chosen by the operator (e.g. `STEWARD_ADMIN_TOKEN`) instead of a random one. */
+    secret: z
+      .string()
+      .min(24, 'a chosen token secret has at least 24 characters: make one with `openssl rand -base64 32`')
+      .max(512)
+      .regex(/^[\x21-\x7e]+$/, 'a token secret is printable ASCII without spaces')
+      .optional(),
   })
   .strict();
 
@@ -70,7 +77,7 @@ export async function createApiToken(store: Store, input: NewApiToken, now: numb
   const principalText = `${principal.type}::${JSON.stringify(principal.id)}`;
   const roles = [...new Set(parsed.data.roles)].sort();
   const id = `tok_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
-  const secret = newTokenSecret();
+  const secret = parsed.data.secret ?? newTokenSecret();
   const name = parsed.data.name ?? `${principalText} token`;
   const token = await store.createToken(
     { id, name, tokenHash: hashTokenSecret(secret), principal: principalText, roles, createdAt: now, createdBy: parsed.data.by },
@@ -88,4 +95,44 @@ export async function revokeApiToken(store: Store, id: string, change: { by: str
   );
   if (token === null) throw new TokenNotFoundError(id);
   return publicToken(token);
+}
+
+/** The principal of the admin token `steward up` makes on its first start. */
+export const ADMIN_PRINCIPAL = 'User::"admin"';
+
+/** How `steward up` found its admin token. */
+export type AdminTokenBootstrap =
+  /** Made now with a random secret: print it once. */
+  | { kind: 'created'; token: PublicApiToken; secret: string }
+  /** `STEWARD_ADMIN_TOKEN`, stored now or already. */
+  | { kind: 'from-env'; token: PublicApiToken; created: boolean }
+  /** An admin token exists already: its secret is not known any more. */
+  | { kind: 'existing'; admins: number };
+
+/**
+ * Makes sure someone can log in to a fresh server: the token `STEWARD_ADMIN_TOKEN` names (stored with role admin the
+ * first time it is seen), else, when the store has no active admin token, a new one whose secret is shown once.
+ */
+export async function ensureAdminToken(store: Store, env: NodeJS.ProcessEnv = process.env, now: number = Date.now()): Promise<AdminTokenBootstrap> {
+  const chosen = env.STEWARD_ADMIN_TOKEN;
+  if (chosen !== undefined && chosen !== '') {
+    const found = await store.findTokenByHash(hashTokenSecret(chosen));
+    if (found !== null) {
+      if (found.revokedAt !== null) {
+        throw new ConfigError(`STEWARD_ADMIN_TOKEN names token ${found.id}, which was revoked: set another secret, or unset it to make a new admin token`);
+      }
+      return { kind: 'from-env', token: publicToken(found), created: false };
+    }
+    try {
+      const created = await createApiToken(store, { principal: ADMIN_PRINCIPAL, roles: ['admin'], name: 'admin (STEWARD_ADMIN_TOKEN)', by: null, secret: chosen }, now);
+      return { kind: 'from-env', token: created.token, created: true };
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ConfigError(`STEWARD_ADMIN_TOKEN is not usable: ${error.message.replace(/^invalid token: /, '')}`);
+      throw error;
+    }
+  }
+  const admins = (await store.listTokens()).filter((token) => token.revokedAt === null && token.roles.includes('admin')).length;
+  if (admins > 0) return { kind: 'existing', admins };
+  const created = await createApiToken(store, { principal: ADMIN_PRINCIPAL, roles: ['admin'], name: 'admin (first start)', by: null }, now);
+  return { kind: 'created', ...created };
 }

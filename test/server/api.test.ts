@@ -71,7 +71,7 @@ function expectProblem(response: LightMyRequestResponse, status: number, code: s
 
 describe('the HTTP API', () => {
   it('every /v1 route refuses a missing or unknown token (401) and audits the failure without the token', async () => {
-    const { steward, call } = await setup();
+    const { steward, call } = await setup({ failedAuth: { perMinute: 600, burst: 1000 } });
     for (const route of ROUTES) {
       expectProblem(await call(null, route.method, route.url, route.body), 401, 'STEWARD_UNAUTHENTICATED');
       expectProblem(await call('stw_not-a-token', route.method, route.url, route.body), 401, 'STEWARD_UNAUTHENTICATED');
@@ -207,6 +207,27 @@ describe('the HTTP API', () => {
     expect(revoked.detail).toContain('revoked');
     const kinds = (await steward.store.readAudit({ after: 0, limit: 100 })).map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['token.created', 'token.revoked', 'auth.failed']));
+  });
+
+  it('an address that keeps sending wrong tokens is answered 429 before its tokens are looked at; valid tokens still work', async () => {
+    let clock = 1_000_000;
+    const { steward, token, call } = await setup({ failedAuth: { perMinute: 6, burst: 3 }, now: () => clock });
+    const viewer = await token('User::"vera"', ['viewer']);
+    for (let i = 0; i < 3; i++) expectProblem(await call(`stw_guess-${i}`, 'GET', '/v1/runs'), 401, 'STEWARD_UNAUTHENTICATED');
+    const blocked = await call('stw_guess-3', 'GET', '/v1/runs');
+    const problem = expectProblem(blocked, 429, 'STEWARD_TOO_MANY_REQUESTS');
+    expect(problem.detail).toContain('missing or wrong token');
+    expect(blocked.headers['retry-after']).toBe('10');
+    // the same address with a valid token is blocked as well until the bucket refills: it cannot tell which guess was right
+    expectProblem(await call(viewer, 'GET', '/v1/runs'), 429, 'STEWARD_TOO_MANY_REQUESTS');
+    const audited = (await steward.store.readAudit({ after: 0, limit: 100 })).filter((e) => e.kind === 'auth.failed');
+    expect(audited).toHaveLength(3);
+    clock += 10_000;
+    expect((await call(viewer, 'GET', '/v1/runs')).statusCode).toBe(200);
+    // a valid request does not spend the failure budget
+    expect((await call(viewer, 'GET', '/v1/runs')).statusCode).toBe(200);
+    expectProblem(await call('stw_guess-4', 'GET', '/v1/runs'), 401, 'STEWARD_UNAUTHENTICATED');
+    expectProblem(await call('stw_guess-5', 'GET', '/v1/runs'), 429, 'STEWARD_TOO_MANY_REQUESTS');
   });
 
   it('a request that takes longer than the request timeout is answered 503 STEWARD_REQUEST_TIMEOUT', async () => {
