@@ -1,0 +1,157 @@
+/**
+ * The console in a real Chromium against a running Steward: logging in, a plan previewed, applied, approved by
+ * another person and finished, the kill switch pausing a running apply and letting it finish, explaining a
+ * component, and the navigation on a phone. No page is reloaded to see new state.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logIn, PHONE, screenshot, startConsoleWorld, type ConsoleWorld } from './harness.js';
+
+let world: ConsoleWorld;
+
+beforeAll(async () => {
+  world = await startConsoleWorld();
+}, 120_000);
+afterAll(async () => {
+  await world?.close();
+});
+
+/** The run id of a page showing a run's timeline. */
+function runIdOf(page: Page): string {
+  const id = /#\/runs\/([^/?]+)/.exec(page.url())?.[1];
+  if (id === undefined) throw new Error(`not on a run's page: ${page.url()}`);
+  return decodeURIComponent(id);
+}
+
+/** Waits until the run's page shows the status. */
+async function waitForStatus(page: Page, status: string): Promise<void> {
+  await page.getByTestId('run-status').getByText(status, { exact: true }).waitFor();
+}
+
+describe('the console', () => {
+  it("refuses a wrong token with the problem's detail, logs in with a good one, and logs out", async () => {
+    const page = await world.page();
+    await page.goto(world.url);
+    await page.getByLabel('API token').fill('stw_not-a-real-token');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/token/i);
+    await screenshot(page, 'login-refused');
+
+    await page.getByLabel('API token').fill(world.tokens.viewer);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(await page.getByTestId('kill-switch-state').textContent()).toBe('off');
+    await screenshot(page, 'overview');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API token').waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+  });
+
+  it('previews the example plan, applies it, is approved by another person in the inbox, and shows it finish live', async () => {
+    const admin = await world.page();
+    await logIn(admin, world.url, world.tokens.admin);
+    await admin.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+    const planText = await admin.getByLabel('Plan (YAML or JSON)').inputValue();
+    expect(planText).toContain('name: release api 2.0');
+    await admin.getByRole('button', { name: 'Preview plan' }).click();
+    await admin.getByRole('heading', { name: /^Run / }).waitFor();
+    const runId = runIdOf(admin);
+    await waitForStatus(admin, 'planned');
+    const hash = await admin.getByTestId('plan-hash').textContent();
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash).toBe((await world.steward.planOf(runId)).hash);
+    await screenshot(admin, 'plan-preview');
+
+    await admin.getByRole('button', { name: 'Apply this plan' }).click();
+    await waitForStatus(admin, 'waiting');
+    await screenshot(admin, 'plan-waiting-for-approval');
+
+    const approver = await world.page();
+    await logIn(approver, world.url, world.tokens.approver);
+    await approver.getByRole('navigation').getByRole('link', { name: 'Approvals' }).click();
+    await approver.getByRole('heading', { name: 'Approvals' }).waitFor();
+    for (const action of ['config.update', 'service.deploy']) {
+      const card = approver.getByRole('listitem', { name: new RegExp(`^Approval of ${action.replace('.', '\\.')} `) });
+      await card.waitFor();
+      expect(await card.textContent()).toContain('User::"admin"');
+      await screenshot(approver, `inbox-${action}`);
+      await card.getByLabel(/^Reason/).fill(`release api 2.0: ${action} reviewed`);
+      await card.getByRole('button', { name: 'Approve' }).click();
+      await card.waitFor({ state: 'detached' });
+    }
+
+    // the admin's page was never reloaded: the run's live stream moves it to its end
+    await waitForStatus(admin, 'succeeded');
+    expect((await world.steward.run(runId)).status).toBe('succeeded');
+    await admin.getByRole('listitem', { name: 'service.deploy apply' }).waitFor();
+    await screenshot(admin, 'plan-succeeded');
+    const decided = await world.steward.approvals.list({ runId, status: ['approved'] });
+    expect(decided.map((a) => a.decidedBy).sort()).toEqual(['User::"approver"', 'User::"approver"']);
+  });
+
+  it('pauses a running apply when the kill switch turns on, and finishes it when it turns off', async () => {
+    const page = await world.page();
+    await logIn(page, world.url, world.tokens.admin);
+    await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+    await page.getByLabel('Workflow name').fill('test.hold-then-finish');
+    await page.getByLabel('Input (JSON)').fill('{"name":"switch"}');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByRole('heading', { name: /^Run / }).waitFor();
+    const runId = runIdOf(page);
+    await world.holding.promise;
+    await waitForStatus(page, 'running');
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Overview' }).click();
+    const row = page.getByRole('row', { name: new RegExp(runId) });
+    await page.getByLabel('Reason').first().fill('incident drill');
+    await page.getByRole('button', { name: 'Turn kill switch on' }).click();
+    await page.getByTestId('kill-switch-state').getByText('ON: no act applies').waitFor();
+    await row.getByText('paused', { exact: true }).waitFor();
+    expect((await world.steward.run(runId)).status).toBe('paused');
+    await screenshot(page, 'kill-switch-on');
+
+    await page.getByRole('button', { name: 'Turn kill switch off' }).click();
+    await page.getByTestId('kill-switch-state').getByText('off', { exact: true }).waitFor();
+    await row.getByText('succeeded', { exact: true }).waitFor();
+    await row.getByRole('link', { name: runId }).click();
+    await waitForStatus(page, 'succeeded');
+    await screenshot(page, 'kill-switch-off-finished');
+  });
+
+  it('explains a component: its candidates ranked, with why each won or lost', async () => {
+    const page = await world.page();
+    await logIn(page, world.url, world.tokens.admin);
+    await page.getByRole('navigation').getByRole('link', { name: 'Components' }).click();
+    await page.getByRole('link', { name: 'Explain store/default' }).click();
+    await page.getByRole('heading', { name: 'store/default' }).waitFor();
+    const candidates = page.getByRole('table', { name: 'Candidates' });
+    await candidates.waitFor();
+    const first = candidates.getByRole('row').nth(1);
+    expect(await first.textContent()).toMatch(/winner/);
+    expect(await first.getByRole('cell').first().textContent()).toBe('1');
+    await screenshot(page, 'component-explained');
+  });
+
+  it('collapses the navigation behind a menu button on a phone', async () => {
+    const page = await world.page(PHONE);
+    await logIn(page, world.url, world.tokens.viewer);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.isVisible()).toBe(false);
+    const menu = page.getByRole('button', { name: 'Menu' });
+    await menu.click();
+    expect(await menu.getAttribute('aria-expanded')).toBe('true');
+    await screenshot(page, 'phone-menu');
+    await nav.getByRole('link', { name: 'Approvals' }).click();
+    await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+    expect(await nav.isVisible()).toBe(false);
+    await menu.click();
+    await nav.getByRole('link', { name: 'Runs' }).click();
+    await page.getByRole('heading', { name: 'Runs', exact: true }).waitFor();
+    const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+    await screenshot(page, 'phone-runs');
+  });
+});
