@@ -120,9 +120,7 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
   // the example actions keep their files under ./.steward of the working directory
   const work = join(temp.dir, 'work');
   mkdirSync(work);
-  process.chdir(work);
   const browser = await launchChromium().catch((error: unknown) => {
-    process.chdir(cwd);
     temp.remove();
     throw error;
   });
@@ -136,6 +134,8 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
     workflows: [...loaded.workflows, holdingWorkflow(hold)],
     actions: [...loaded.actions, hold],
   });
+  // after the store opened: its thread loads from the package's folder
+  process.chdir(work);
   steward.worker.start({ concurrency: 4 });
   const app = await buildServer(steward, { console: { root }, rateLimit: { perSecond: 500, burst: 1000 } });
   await app.listen({ host: '127.0.0.1', port: 0 });
