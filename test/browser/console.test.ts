@@ -57,7 +57,7 @@ describe('the console', () => {
     const planText = await admin.getByLabel('Plan (YAML or JSON)').inputValue();
     expect(planText).toContain('name: release api 2.0');
     await admin.getByRole('button', { name: 'Preview plan' }).click();
-    await admin.getByRole('heading', { name: /^Run / }).waitFor();
+    await admin.waitForURL(/#\/runs\/[^/?]+$/);
     const runId = runIdOf(admin);
     await waitForStatus(admin, 'planned');
     const hash = await admin.getByTestId('plan-hash').textContent();
@@ -99,7 +99,7 @@ describe('the console', () => {
     await page.getByLabel('Workflow name').fill('test.hold-then-finish');
     await page.getByLabel('Input (JSON)').fill('{"name":"switch"}');
     await page.getByRole('button', { name: 'Start run' }).click();
-    await page.getByRole('heading', { name: /^Run / }).waitFor();
+    await page.waitForURL(/#\/runs\/[^/?]+$/);
     const runId = runIdOf(page);
     await world.holding.promise;
     await waitForStatus(page, 'running');
@@ -135,6 +135,20 @@ describe('the console', () => {
     await screenshot(page, 'component-explained');
   });
 
+  it('shows the audit log, filtered by kind, with the chain intact', async () => {
+    const page = await world.page();
+    await logIn(page, world.url, world.tokens.viewer);
+    await page.getByRole('navigation').getByRole('link', { name: 'Audit' }).click();
+    await page.getByTestId('chain-status').getByText(/^intact: \d+ entries checked$/).waitFor();
+    await page.getByLabel('Kind').fill('approval.decided');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const rows = page.getByRole('table').getByRole('row').filter({ hasText: 'approval.decided' });
+    await rows.first().waitFor();
+    expect(await page.getByRole('table').getByRole('row').filter({ hasNotText: 'approval.decided' }).count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('User::"approver"');
+    await screenshot(page, 'audit');
+  });
+
   it('collapses the navigation behind a menu button on a phone', async () => {
     const page = await world.page(PHONE);
     await logIn(page, world.url, world.tokens.viewer);
@@ -153,5 +167,9 @@ describe('the console', () => {
     const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
     expect(width).toBeLessThanOrEqual(PHONE.width);
     await screenshot(page, 'phone-runs');
+  });
+
+  it('ran every page without a script error or a Content-Security-Policy violation', () => {
+    expect(world.pageErrors).toEqual([]);
   });
 });

@@ -106,6 +106,8 @@ export interface ConsoleWorld {
   tokens: { admin: string; approver: string; viewer: string };
   /** Opens when `test.hold`'s first apply is in flight. */
   holding: Latch;
+  /** Script errors and Content-Security-Policy violations seen on any page so far. */
+  pageErrors: string[];
   /** A new page (in its own context: its own sessionStorage), optionally at a viewport. */
   page(viewport?: { width: number; height: number }): Promise<Page>;
   close(): Promise<void>;
@@ -145,16 +147,23 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
     (await createApiToken(steward.store, { principal: `User::"${name}"`, roles: [role], by: 'User::"root"' })).secret;
   const tokens = { admin: await token('admin', 'admin'), approver: await token('approver', 'approver'), viewer: await token('viewer', 'viewer') };
   const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
   return {
     steward,
     url: `http://127.0.0.1:${port}/`,
     browser,
     tokens,
     holding,
+    pageErrors,
     async page(viewport = { width: 1280, height: 900 }) {
       const context = await browser.newContext({ viewport });
       contexts.push(context);
-      return context.newPage();
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) pageErrors.push(`${page.url()}: ${message.text()}`);
+      });
+      return page;
     },
     async close() {
       for (const context of contexts) await context.close().catch(() => undefined);
