@@ -140,11 +140,11 @@ describe('the console', () => {
     await logIn(page, world.url, world.tokens.viewer);
     await page.getByRole('navigation').getByRole('link', { name: 'Audit' }).click();
     await page.getByTestId('chain-status').getByText(/^intact: \d+ entries checked$/).waitFor();
-    await page.getByLabel('Kind').fill('approval.decided');
+    await page.getByLabel('Kind').fill('approval.approved');
     await page.getByRole('button', { name: 'Filter' }).click();
-    const rows = page.getByRole('table').getByRole('row').filter({ hasText: 'approval.decided' });
+    const rows = page.getByRole('table').getByRole('row').filter({ hasText: 'approval.approved' });
     await rows.first().waitFor();
-    expect(await page.getByRole('table').getByRole('row').filter({ hasNotText: 'approval.decided' }).count()).toBe(1);
+    expect(await page.getByRole('table').getByRole('row').filter({ hasNotText: 'approval.approved' }).count()).toBe(1);
     expect(await rows.first().textContent()).toContain('User::"approver"');
     await screenshot(page, 'audit');
   });
