@@ -1,16 +1,10 @@
 /**
  * Server-Sent Events read with `fetch` (EventSource cannot send an Authorization header): the stream's
- * `id:`/`event:`/`data:` lines are parsed here, and a dropped stream is reopened with `Last-Event-ID`.
+ * `id:`/`event:`/`data:` lines are parsed by sse-parse.ts, and a dropped stream is reopened with `Last-Event-ID`.
  */
 import { errorOf, storedToken } from './api';
+import { parseMessages } from './sse-parse';
 import type { EventRecord } from './types';
-
-/** One parsed message. */
-export interface StreamMessage {
-  id: string | null;
-  event: string;
-  data: string;
-}
 
 /** What `openEventStream` is told. */
 export interface StreamHandlers {
@@ -22,31 +16,6 @@ export interface StreamHandlers {
   onError?: (message: string) => void;
   /** The stream is open (again). */
   onOpen?: () => void;
-}
-
-/** Splits a buffer of SSE text into complete messages, answering them and the incomplete rest. */
-export function parseMessages(buffer: string): { messages: StreamMessage[]; rest: string } {
-  const messages: StreamMessage[] = [];
-  const normalised = buffer.replace(/\r\n?/g, '\n');
-  const blocks = normalised.split('\n\n');
-  const rest = blocks.pop() ?? '';
-  for (const block of blocks) {
-    let id: string | null = null;
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'id') id = value;
-      else if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (data.length > 0 || id !== null) messages.push({ id, event, data: data.join('\n') });
-  }
-  return { messages, rest };
 }
 
 /** Opens a live stream at `path` and keeps it open until the answered function is called. */

@@ -88,13 +88,13 @@ export function buildConsole(outDir: string): string {
 }
 
 /** Launches Chromium headless, or fails saying how to install it. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
+export async function launchChromium(executablePath: string = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `the browser tests need Chromium at ${CHROMIUM}, which is missing: install it with \`apt-get install -y chromium\` (or point STEWARD_CHROMIUM at a Chromium binary)`,
+      `the browser tests need Chromium at ${executablePath}, which is missing: install it with \`apt-get install -y chromium\` (or point STEWARD_CHROMIUM at a Chromium binary)`,
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
 }
 
 /** A running console and what the tests need to drive and check it. */
