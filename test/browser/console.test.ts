@@ -45,6 +45,14 @@ describe('the console', () => {
     expect(await page.getByTestId('kill-switch-state').textContent()).toBe('off');
     await screenshot(page, 'overview');
 
+    // a viewer may look but not change: the refusal is the problem's detail
+    await page.getByLabel('Autonomy level').selectOption('2');
+    await page.getByRole('button', { name: 'Set autonomy' }).click();
+    const refusal = page.getByRole('region', { name: 'Autonomy' }).getByRole('alert');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('may not PUT /v1/autonomy');
+    expect(await world.steward.autonomy.get()).toBe(1);
+
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('API token').waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
@@ -106,7 +114,7 @@ describe('the console', () => {
 
     await page.getByRole('navigation').getByRole('link', { name: 'Overview' }).click();
     const row = page.getByRole('row', { name: new RegExp(runId) });
-    await page.getByLabel('Reason').first().fill('incident drill');
+    await page.getByLabel('Kill switch reason').fill('incident drill');
     await page.getByRole('button', { name: 'Turn kill switch on' }).click();
     await page.getByTestId('kill-switch-state').getByText('ON: no act applies').waitFor();
     await row.getByText('paused', { exact: true }).waitFor();

@@ -112,7 +112,7 @@ function KillSwitchPanel({ state, onChange }: { state: KillSwitch; onChange: () 
       )}
       <form onSubmit={(e) => void submit(e)} className="inline-form">
         <label>
-          Reason
+          Kill switch reason
           <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why" />
         </label>
         <button type="submit" className={state.on ? '' : 'danger'} disabled={action.busy}>
@@ -155,7 +155,7 @@ function AutonomyPanel({ level, onChange }: { level: number; onChange: () => voi
           </select>
         </label>
         <label>
-          Reason
+          Autonomy reason
           <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why" />
         </label>
         <button type="submit" disabled={action.busy || value === level}>

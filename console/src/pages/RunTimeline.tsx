@@ -288,7 +288,7 @@ function ActItem({ act }: { act: Act }) {
   return (
     <li className="act" aria-label={`Act ${act.action}`}>
       <div className="step-head">
-        <span className="mono">#{act.base}</span> <span className="tag">act</span> <strong>{act.action}</strong>
+        <span className="mono">#{act.base + 1}</span> <span className="tag">act</span> <strong>{act.action}</strong>
       </div>
       <ol className="phases">
         {PHASES.map((phase) => {
