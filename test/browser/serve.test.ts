@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.js';
+import { defaultConsoleRoot, isApiPath } from '../../src/server/console.js';
 import { createApiToken } from '../../src/server/tokens.js';
 import { useSteward } from '../helpers/steward.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -112,6 +113,15 @@ describe('the console server', () => {
       expect(response.statusCode).toBe(404);
       expect(response.json().code).toBe('STEWARD_ROUTE_NOT_FOUND');
     }
+  });
+
+  it("serves the package's own dist/console with console: true", () => {
+    expect(defaultConsoleRoot()).toBe(join(process.cwd(), 'dist', 'console'));
+  });
+
+  it('counts /v1, /docs, /metrics, /healthz and /readyz, and nothing else, as the API', () => {
+    for (const path of ['/v1', '/v1/runs', '/docs', '/docs/json', '/metrics', '/healthz', '/readyz']) expect(isApiPath(path), path).toBe(true);
+    for (const path of ['/', '/runs', '/v1x', '/documents', '/assets/index.js']) expect(isApiPath(path), path).toBe(false);
   });
 
   it('refuses a console option that is not true, false or { root }', async () => {
