@@ -140,6 +140,12 @@ describe('the console', () => {
     const first = candidates.getByRole('row').nth(1);
     expect(await first.textContent()).toMatch(/winner/);
     expect(await first.getByRole('cell').first().textContent()).toBe('1');
+    expect(await first.getByRole('cell').last().textContent()).toMatch(/^won/);
+    const explained = await world.steward.registry.explain('store', 'default');
+    expect(await candidates.getByRole('row').count()).toBe(explained.candidates.length + 1);
+    for (const candidate of explained.candidates.slice(1)) {
+      expect(await candidates.getByRole('row', { name: new RegExp(candidate.provider) }).textContent()).toContain(candidate.reason);
+    }
     await screenshot(page, 'component-explained');
   });
 
