@@ -6,6 +6,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
+  NotReadyError,
   RequestTimeoutError,
   RequestTooLargeError,
   RouteNotFoundError,
@@ -20,6 +21,7 @@ import type { Steward } from '../engine/steward.js';
 import type { RouteAccess } from '../policy/route-request.js';
 import { authenticate, authorizeRoute, type Caller } from './auth.js';
 import { problemOf, PROBLEM_TYPE } from './problem.js';
+import { loadMigrations } from '../store/migrations/index.js';
 import { RequestRateLimiter } from './rate-limit.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { controlRoutes } from './routes/controls.js';
@@ -56,6 +58,8 @@ const optionsSchema = z
       .object({ perMinute: z.number().positive().default(10), burst: z.number().int().positive().default(20) })
       .strict()
       .default({ perMinute: 10, burst: 20 }),
+    /** `/readyz` answers 503 STEWARD_NOT_READY unless this process's worker is running (`steward up` sets it). */
+    requireWorker: z.boolean().default(false),
     /** How long a request may take before it is answered 503 STEWARD_REQUEST_TIMEOUT. */
     requestTimeoutMs: z.number().int().positive().default(30_000),
   })
@@ -80,6 +84,8 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   const config: ServerConfig = Object.freeze(parsed.data);
   const app = Fastify({ bodyLimit: config.bodyLimit, ...(logger === undefined ? { logger: false } : { loggerInstance: logger }) });
   const limiter = new RequestRateLimiter(config.rateLimit, now);
+  // the schema version this build's migrations reach: a store that opened has applied them
+  const schemaVersion = loadMigrations(steward.store.kind).length;
   const failures = new RequestRateLimiter({ perSecond: config.failedAuth.perMinute / 60, burst: config.failedAuth.burst }, now);
   const timers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
 
@@ -129,7 +135,17 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
       if (cause instanceof StewardError) throw cause;
       throw new StoreUnavailableError(`the store does not answer: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
-    return { status: 'ready', store: steward.store.kind };
+    const worker = steward.worker.status();
+    if (config.requireWorker && !worker.running) {
+      throw new NotReadyError('the worker of this server is not running: it has not started yet, or it is stopping', { details: { worker: worker.id } });
+    }
+    return {
+      status: 'ready',
+      store: steward.store.kind,
+      // the store opened, so its migrations are applied: this is the schema version they reached
+      schema: schemaVersion,
+      worker: { id: worker.id, running: worker.running, executing: worker.executing },
+    };
   });
   runRoutes(app, steward);
   approvalRoutes(app, steward);

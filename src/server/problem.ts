@@ -42,6 +42,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.STORE_UNAVAILABLE]: 503,
   [ErrorCodes.CLOSED]: 503,
   [ErrorCodes.REQUEST_TIMEOUT]: 503,
+  [ErrorCodes.NOT_READY]: 503,
 };
 
 /** The HTTP status an error code is answered with. */
