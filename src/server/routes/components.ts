@@ -8,12 +8,20 @@ import { AuditLog } from '../../audit/audit-log.js';
 import { drainComponent } from '../../engine/component-drain.js';
 import type { Steward } from '../../engine/steward.js';
 import { ErrorCodes, StewardError } from '../../errors.js';
+import { nameProblem, NAME_MAX_LENGTH } from '../../registry/candidate.js';
 import { assertComponent, componentHealth } from '../../registry/component-health.js';
 import { defineRoute, type RouteDefinition } from '../route.js';
 import { componentControlSchema, componentReportSchema, healthReportSchema, swapRecordSchema } from '../schemas.js';
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/i, 'a component name is 1–128 letters, digits, . _ - starting with a letter or digit');
+const name = z
+  .string()
+  .max(NAME_MAX_LENGTH)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a component name is lowercase letters, digits, ".", "-" and "_", starting with a letter or a digit')
+  .refine((value) => nameProblem(value) === null, 'a component name may not contain ".."');
 const componentParams = z.object({ domain: name.describe('the domain, e.g. store'), key: name.describe('the key within it, e.g. default') });
+/** How long a drain over HTTP waits unless told: less than the default request timeout (30 s). */
+const DRAIN_TIMEOUT_MS = 25_000;
+
 const reasonBody = z.object({ reason: z.string().max(2000).optional().describe('why (recorded in the audit log)') }).strict();
 const swapBody = z
   .object({
@@ -22,7 +30,15 @@ const swapBody = z
   })
   .strict();
 const drainBody = z
-  .object({ timeoutMs: z.number().int().min(1).max(600_000).optional().describe('give up waiting after this long (default 60000); it stays paused') })
+  .object({
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(600_000)
+      .optional()
+      .describe(`give up waiting after this long (default ${DRAIN_TIMEOUT_MS}, below the request timeout); it stays paused`),
+  })
   .strict();
 const healthQuery = z
   .object({
@@ -202,6 +218,6 @@ export const componentRoutes: readonly RouteDefinition[] = [
     response: z.object({ control: componentControlSchema, reports: z.array(componentReportSchema) }),
     errors: [404, 409],
     handler: async ({ steward, params: { domain, key }, body, caller }) =>
-      drainComponent(steward, domain, key, { by: caller.principal, ...(body.timeoutMs === undefined ? {} : { timeoutMs: body.timeoutMs }) }),
+      drainComponent(steward, domain, key, { by: caller.principal, timeoutMs: body.timeoutMs ?? DRAIN_TIMEOUT_MS }),
   }),
 ];
