@@ -1,7 +1,7 @@
 /**
  * The HTTP API of `steward up`: a Fastify instance (not listening) over a Steward. Every /v1 route needs a bearer
  * token, is authorised by the Steward's policy engine (`Action::"http"`), is rate limited per token, and answers
- * errors as RFC 9457 problem+json. `/healthz` and `/readyz` need no token.
+ * errors as RFC 9457 problem+json. `/healthz`, `/readyz` and the OpenAPI document with its UI at `/docs` need no token.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -23,10 +23,9 @@ import { authenticate, authorizeRoute, type Caller } from './auth.js';
 import { problemOf, PROBLEM_TYPE } from './problem.js';
 import { loadMigrations } from '../store/migrations/index.js';
 import { RequestRateLimiter } from './rate-limit.js';
-import { approvalRoutes } from './routes/approvals.js';
-import { controlRoutes } from './routes/controls.js';
-import { runRoutes } from './routes/runs.js';
-import { eventRoutes } from './routes/events.js';
+import { registerApiDocs } from './docs.js';
+import { registerRoutes } from './route.js';
+import { API_ROUTES } from './routes/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -147,10 +146,8 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
       worker: { id: worker.id, running: worker.running, executing: worker.executing },
     };
   });
-  runRoutes(app, steward);
-  approvalRoutes(app, steward);
-  controlRoutes(app, steward);
-  eventRoutes(app, steward);
+  registerRoutes(app, steward, API_ROUTES);
+  await registerApiDocs(app, API_ROUTES);
   return app;
 }
 

@@ -26,6 +26,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.USAGE]: 400,
   [ErrorCodes.UNKNOWN_WORKFLOW]: 400,
   [ErrorCodes.PLAN_INVALID]: 400,
+  [ErrorCodes.PROVIDER_INVALID]: 400,
   [ErrorCodes.UNAUTHENTICATED]: 401,
   [ErrorCodes.FORBIDDEN]: 403,
   [ErrorCodes.POLICY_DENIED]: 403,
@@ -33,9 +34,14 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.APPROVAL_NOT_FOUND]: 404,
   [ErrorCodes.ROUTE_NOT_FOUND]: 404,
   [ErrorCodes.TOKEN_NOT_FOUND]: 404,
+  [ErrorCodes.PROVIDER_NOT_FOUND]: 404,
   [ErrorCodes.RUN_FINISHED]: 409,
   [ErrorCodes.APPROVAL_REFUSED]: 409,
   [ErrorCodes.PLAN_CHANGED]: 409,
+  [ErrorCodes.CONFIG]: 409,
+  [ErrorCodes.PROVIDER_SWAP_VETOED]: 409,
+  [ErrorCodes.PROVIDER_SWAP_FAILED]: 409,
+  [ErrorCodes.PROVIDER_DRAIN_TIMEOUT]: 409,
   [ErrorCodes.REQUEST_TOO_LARGE]: 413,
   [ErrorCodes.TOO_MANY_REQUESTS]: 429,
   [ErrorCodes.QUEUE_FULL]: 429,
@@ -43,6 +49,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.CLOSED]: 503,
   [ErrorCodes.REQUEST_TIMEOUT]: 503,
   [ErrorCodes.NOT_READY]: 503,
+  [ErrorCodes.PROVIDER_UNAVAILABLE]: 503,
+  [ErrorCodes.PROVIDER_PAUSED]: 503,
 };
 
 /** The HTTP status an error code is answered with. */
