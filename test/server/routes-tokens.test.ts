@@ -33,7 +33,7 @@ describe('the token routes', () => {
 
     const audit = await steward.store.readAudit({ after: 0, limit: 1000 });
     expect(audit.find((e) => e.kind === 'token.created' && e.subject === 'Service::"ci"')).toMatchObject({ actor: 'User::"ada"' });
-    expect(audit.find((e) => e.kind === 'token.revoked')).toMatchObject({ actor: 'User::"ada"', data: { reason: 'rotated' } });
+    expect(audit.find((e) => e.kind === 'token.revoked')).toMatchObject({ actor: 'User::"ada"', data: { tokenId: record.id, reason: 'rotated' } });
     expect(JSON.stringify(audit)).not.toContain(secret);
   });
 
