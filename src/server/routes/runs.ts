@@ -65,8 +65,9 @@ export const runRoutes: readonly RouteDefinition[] = [
     response: runSchema.extend({ steps: z.array(stepSchema) }),
     errors: [404],
     handler: async ({ steward, params }) => {
-      const run = await steward.run(params.id);
-      return { ...run, steps: await steward.steps(params.id) };
+      // both reads go to the store at once (in this order: the steps are at least as new as the run)
+      const [run, steps] = await Promise.all([steward.run(params.id), steward.steps(params.id)]);
+      return { ...run, steps };
     },
   }),
   defineRoute({
