@@ -9,6 +9,7 @@ import { metric, percentiles, perSecond, type Metric, type Target } from './stat
 import { measureConfigSwap } from './config-workload.js';
 import type { StoreKind } from './stores.js';
 import { measureResolver } from './registry-workload.js';
+import { measureApi } from './api-workload.js';
 
 const CONCURRENCY = 16;
 const W1_RUNS = 10_000;
@@ -202,7 +203,6 @@ const r1: Workload = {
   run: async (_env, record) => measureResolver(record),
 };
 
-/** Every workload, in the order they run. */
 const c1: Workload = {
   id: 'C1',
   title: 'configuration file edit → the selected provider swapped in a running Steward (no store work; runs once)',
@@ -210,4 +210,11 @@ const c1: Workload = {
   run: (_env, record) => measureConfigSwap(record),
 };
 
-export const WORKLOADS: readonly Workload[] = [w1, w2, a1, p1, r1, c1];
+const h1: Workload = {
+  id: 'H1',
+  title: 'HTTP API: GET /v1/runs/:id on loopback with token, policy and rate limit, autocannon with 32 connections for 10 s',
+  run: (env, record) => measureApi(env, record),
+};
+
+/** Every workload, in the order they run. */
+export const WORKLOADS: readonly Workload[] = [w1, w2, a1, p1, r1, c1, h1];

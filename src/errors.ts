@@ -80,6 +80,7 @@ export const ErrorCodes = {
   REQUEST_TOO_LARGE: 'STEWARD_REQUEST_TOO_LARGE',
   TOO_MANY_REQUESTS: 'STEWARD_TOO_MANY_REQUESTS',
   REQUEST_TIMEOUT: 'STEWARD_REQUEST_TIMEOUT',
+  NOT_READY: 'STEWARD_NOT_READY',
   ROUTE_NOT_FOUND: 'STEWARD_ROUTE_NOT_FOUND',
   TOKEN_NOT_FOUND: 'STEWARD_TOKEN_NOT_FOUND',
 } as const;
@@ -783,6 +784,13 @@ export class RequestTimeoutError extends StewardError {
   }
 }
 
+/** A server that answers but cannot do its work yet (its worker is not running): `/readyz` says so. */
+export class NotReadyError extends StewardError {
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(ErrorCodes.NOT_READY, message, options);
+  }
+}
+
 /** An HTTP request for a route the API does not have. */
 export class RouteNotFoundError extends StewardError {
   override readonly retryable = false;
@@ -866,6 +874,7 @@ const CLASSES_BY_CODE: Readonly<Record<string, { prototype: StewardError }>> = {
   [ErrorCodes.REQUEST_TOO_LARGE]: RequestTooLargeError,
   [ErrorCodes.TOO_MANY_REQUESTS]: TooManyRequestsError,
   [ErrorCodes.REQUEST_TIMEOUT]: RequestTimeoutError,
+  [ErrorCodes.NOT_READY]: NotReadyError,
   [ErrorCodes.ROUTE_NOT_FOUND]: RouteNotFoundError,
   [ErrorCodes.TOKEN_NOT_FOUND]: TokenNotFoundError,
 };

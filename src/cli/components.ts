@@ -13,6 +13,8 @@ import { watchConfig } from '../config/watch.js';
 import { STORE_COMPONENT } from '../engine/components.js';
 import { COMPONENT_REPORT_EVERY_MS, type Steward } from '../engine/steward.js';
 import { ConfigError, ErrorCodes, StewardError } from '../errors.js';
+import { drainComponent } from '../engine/component-drain.js';
+import { assertComponent, componentHealth } from '../registry/component-health.js';
 import { createRegistry, type Candidate, type Registry, type SwapOptions, type SwapRecord } from '../registry/index.js';
 import { UsageError } from './cli-errors.js';
 import { formatComponentList, formatExplanation, formatHealth, type ComponentListing } from './components-format.js';
@@ -63,7 +65,7 @@ export function registerComponentCommands(program: Command): void {
     .action((domain: string, key: string, flags: JsonFlags, cmd: Command) =>
       withRegistry(cmd, (registry) => {
         const explanation = registry.explain(domain, key);
-        if (explanation.candidates.length === 0) throw componentNotFound(registry, domain, key);
+        if (explanation.candidates.length === 0) assertComponent(registry, domain, key);
         if (flags.json) printJson(explanation);
         else printLine(formatExplanation(explanation));
       }),
@@ -79,10 +81,7 @@ export function registerComponentCommands(program: Command): void {
     .option('--json', 'print the health report as JSON')
     .action((domain: string, key: string, flags: HealthFlags, cmd: Command) => {
       const bounds = boundsOf(flags.timeout);
-      return withRegistry(cmd, async (registry) => {
-        assertRegistered(registry, domain, key);
-        await componentHealth(registry, domain, key, flags, bounds);
-      });
+      return withRegistry(cmd, (registry) => printHealth(registry, domain, key, flags, bounds));
     });
 
   components
@@ -127,28 +126,14 @@ export function registerComponentCommands(program: Command): void {
     .action((domain: string, key: string, flags: ControlFlags & { timeout?: string }, cmd: Command) =>
       withRegistry(cmd, async (_registry, steward) => {
         const timeoutMs = parseInteger('--timeout', flags.timeout, 1, 86_400_000) ?? 60_000;
-        const control = await steward.pauseComponent(domain, key, true, controlOptions(flags));
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          // reports of live workers only: a worker reports at least every few seconds
-          const reports = (await steward.componentReports(3 * COMPONENT_REPORT_EVERY_MS)).filter((r) => r.domain === domain && r.key === key);
-          const busy = reports.filter((r) => r.inFlight > 0 || r.state !== 'paused');
-          if (busy.length === 0 && (reports.length > 0 || Date.now() - control.updatedAt > 2 * COMPONENT_REPORT_EVERY_MS)) {
-            if (flags.json) printJson({ control, reports });
-            else if (reports.length === 0) printLine(`paused ${domain}/${key}; no worker reported it in the last ${(3 * COMPONENT_REPORT_EVERY_MS) / 1000} s, so nothing was in flight`);
-            else printLine(`drained ${domain}/${key}: ${reports.length} worker(s) paused it with no use in flight (${reports.map((r) => r.worker).join(', ')}); resume it with steward components resume ${domain} ${key}`);
-            return;
-          }
-          if (Date.now() >= deadline) {
-            throw new StewardError(
-              ErrorCodes.PROVIDER_DRAIN_TIMEOUT,
-              `${domain}/${key} is paused, but after ${timeoutMs} ms ${busy.map((r) => `${r.worker} (${r.inFlight} in flight, ${r.state})`).join(', ') || 'no worker'} had not drained it: wait longer (--timeout), or find what holds its uses`,
-              { details: { domain, key, busy } },
-            );
-          }
-          printNote(`waiting for ${busy.map((r) => `${r.worker}: ${r.inFlight} in flight`).join(', ') || 'the workers to report'}…`);
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
+        const { control, reports } = await drainComponent(steward, domain, key, {
+          ...controlOptions(flags),
+          timeoutMs,
+          onWait: (busy) => printNote(`waiting for ${busy.map((r) => `${r.worker}: ${r.inFlight} in flight`).join(', ') || 'the workers to report'}…`),
+        });
+        if (flags.json) printJson({ control, reports });
+        else if (reports.length === 0) printLine(`paused ${domain}/${key}; no worker reported it in the last ${(3 * COMPONENT_REPORT_EVERY_MS) / 1000} s, so nothing was in flight`);
+        else printLine(`drained ${domain}/${key}: ${reports.length} worker(s) paused it with no use in flight (${reports.map((r) => r.worker).join(', ')}); resume it with steward components resume ${domain} ${key}`);
       }),
     );
 }
@@ -177,52 +162,20 @@ function listComponents(registry: Registry): ComponentListing[] {
   });
 }
 
-function componentNotFound(registry: Registry, domain: string, key: string): StewardError {
-  const known = registry.components().map((c) => `${c.domain}/${c.key}`);
-  return new StewardError(
-    ErrorCodes.PROVIDER_NOT_FOUND,
-    `no provider is registered for ${domain}/${key}: ` +
-      (known.length === 0 ? 'no component is registered at all' : `the components are ${known.join(', ')} (steward components list)`),
-    { details: { domain, key, components: known } },
-  );
-}
-
-function assertRegistered(registry: Registry, domain: string, key: string): readonly Candidate[] {
-  const candidates = registry.candidates(domain, key);
-  if (candidates.length === 0) throw componentNotFound(registry, domain, key);
-  return candidates;
-}
-
 /** The init and health bounds of `--timeout`, or the registry's defaults. */
 function boundsOf(timeout: string | undefined): SwapOptions {
   const ms = parseInteger('--timeout', timeout, 1, 3_600_000);
   return ms === undefined ? {} : { initTimeoutMs: ms, healthTimeoutMs: ms };
 }
 
-async function componentHealth(registry: Registry, domain: string, key: string, flags: HealthFlags, bounds: SwapOptions): Promise<void> {
-  if (!flags.probe) {
-    const report = await registry.health(domain, key);
-    if (flags.json) printJson(report);
-    else printLine(formatHealth(report));
-    return;
-  }
-  const state = registry.state(domain, key);
-  if (state === 'inactive' || state === 'failed') {
-    // making the instance runs its health check: a failure here is the answer
-    try {
-      await registry.swap(domain, key, undefined, bounds);
-    } catch (error) {
-      const report = await registry.health(domain, key);
-      const last = registry.history(domain, key).at(-1);
-      const provider = last?.to ?? registry.resolve(domain, key).provider;
-      if (flags.json) printJson({ ...report, provider, healthy: false, probed: true, reason: last?.reason ?? report.reason });
-      throw unhealthy(domain, key, provider, last === undefined ? String(error) : `${last.stage ?? 'swap'}: ${last.reason ?? 'failed'}`, error);
-    }
-  }
-  const report = await registry.health(domain, key, { probe: true, ...(bounds.healthTimeoutMs === undefined ? {} : { timeoutMs: bounds.healthTimeoutMs }) });
+async function printHealth(registry: Registry, domain: string, key: string, flags: HealthFlags, bounds: SwapOptions): Promise<void> {
+  const report = await componentHealth(registry, domain, key, flags.probe === true, bounds);
   if (flags.json) printJson(report);
   else if (report.healthy !== false) printLine(formatHealth(report));
-  if (report.healthy === false) throw unhealthy(domain, key, report.provider ?? '?', report.reason ?? 'the health check failed', undefined);
+  if (report.healthy === false) {
+    const where = report.stage === undefined ? (report.reason ?? 'the health check failed') : `${report.stage}: ${report.reason ?? 'failed'}`;
+    throw unhealthy(domain, key, report.provider ?? '?', where, undefined);
+  }
 }
 
 function unhealthy(domain: string, key: string, provider: string, reason: string, cause: unknown): StewardError {
@@ -249,7 +202,7 @@ async function swapCommand(cmd: Command, domain: string, key: string, provider: 
     );
   }
   await withRegistry(cmd, async (registry, steward) => {
-    const candidates = assertRegistered(registry, domain, key);
+    const candidates = assertComponent(registry, domain, key);
     const providers = [...new Set(candidates.map((c) => c.provider))];
     if (!providers.includes(provider)) {
       throw new StewardError(

@@ -62,7 +62,7 @@ async function up(globals: GlobalOptions, flags: UpFlags, env: NodeJS.ProcessEnv
     const admin = await ensureAdminToken(steward.store, env);
     const configured = concurrency ?? (await loadConfig(process.cwd())).config.workers?.concurrency;
     steward.worker.start(configured === undefined ? {} : { concurrency: configured });
-    const app = await buildServer(steward, { console: true });
+    const app = await buildServer(steward, { requireWorker: true, console: true });
     try {
       await app.listen({ host, port });
     } catch (error) {

@@ -1,11 +1,12 @@
 /**
  * The HTTP API of `steward up`: a Fastify instance (not listening) over a Steward. Every /v1 route needs a bearer
  * token, is authorised by the Steward's policy engine (`Action::"http"`), is rate limited per token, and answers
- * errors as RFC 9457 problem+json. `/healthz` and `/readyz` need no token.
+ * errors as RFC 9457 problem+json. `/healthz`, `/readyz` and the OpenAPI document with its UI at `/docs` need no token.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
+  NotReadyError,
   RequestTimeoutError,
   RequestTooLargeError,
   RouteNotFoundError,
@@ -20,12 +21,12 @@ import type { Steward } from '../engine/steward.js';
 import type { RouteAccess } from '../policy/route-request.js';
 import { authenticate, authorizeRoute, type Caller } from './auth.js';
 import { problemOf, PROBLEM_TYPE } from './problem.js';
+import { loadMigrations } from '../store/migrations/index.js';
 import { RequestRateLimiter } from './rate-limit.js';
 import { consolePlugin, defaultConsoleRoot } from './console.js';
-import { approvalRoutes } from './routes/approvals.js';
-import { controlRoutes } from './routes/controls.js';
-import { runRoutes } from './routes/runs.js';
-import { eventRoutes } from './routes/events.js';
+import { registerApiDocs } from './docs.js';
+import { registerRoutes } from './route.js';
+import { API_ROUTES } from './routes/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,6 +58,8 @@ const optionsSchema = z
       .object({ perMinute: z.number().positive().default(10), burst: z.number().int().positive().default(20) })
       .strict()
       .default({ perMinute: 10, burst: 20 }),
+    /** `/readyz` answers 503 STEWARD_NOT_READY unless this process's worker is running (`steward up` sets it). */
+    requireWorker: z.boolean().default(false),
     /** How long a request may take before it is answered 503 STEWARD_REQUEST_TIMEOUT. */
     requestTimeoutMs: z.number().int().positive().default(30_000),
     /** Serve the web console under `/`: `true` for this package's dist/console, or the folder of a built console. */
@@ -85,6 +88,8 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   const config: ServerConfig = Object.freeze(parsed.data);
   const app = Fastify({ bodyLimit: config.bodyLimit, ...(logger === undefined ? { logger: false } : { loggerInstance: logger }) });
   const limiter = new RequestRateLimiter(config.rateLimit, now);
+  // the schema version this build's migrations reach: a store that opened has applied them
+  const schemaVersion = loadMigrations(steward.store.kind).length;
   const failures = new RequestRateLimiter({ perSecond: config.failedAuth.perMinute / 60, burst: config.failedAuth.burst }, now);
   const timers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
 
@@ -134,12 +139,20 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
       if (cause instanceof StewardError) throw cause;
       throw new StoreUnavailableError(`the store does not answer: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
-    return { status: 'ready', store: steward.store.kind };
+    const worker = steward.worker.status();
+    if (config.requireWorker && !worker.running) {
+      throw new NotReadyError('the worker of this server is not running: it has not started yet, or it is stopping', { details: { worker: worker.id } });
+    }
+    return {
+      status: 'ready',
+      store: steward.store.kind,
+      // the store opened, so its migrations are applied: this is the schema version they reached
+      schema: schemaVersion,
+      worker: { id: worker.id, running: worker.running, executing: worker.executing },
+    };
   });
-  runRoutes(app, steward);
-  approvalRoutes(app, steward);
-  controlRoutes(app, steward);
-  eventRoutes(app, steward);
+  registerRoutes(app, steward, API_ROUTES);
+  await registerApiDocs(app, API_ROUTES);
   if (config.console !== false) {
     await app.register(consolePlugin, { root: config.console === true ? defaultConsoleRoot() : config.console.root });
   }

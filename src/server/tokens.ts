@@ -86,12 +86,14 @@ export async function createApiToken(store: Store, input: NewApiToken, now: numb
   return { token: publicToken(token), secret };
 }
 
-/** Revokes a token, audited as `token.revoked` the first time; `TokenNotFoundError` for an unknown id. */
+/**
+ * Revokes a token, audited as `token.revoked` the first time (with its id in the clear: it names the token, it is not
+ * the secret; the reason is redacted like any free text); `TokenNotFoundError` for an unknown id. */
 export async function revokeApiToken(store: Store, id: string, change: { by: string | null; reason: string | null }, now: number = Date.now()): Promise<PublicApiToken> {
   const token = await store.revokeToken(
     id,
     { ...change, now },
-    { kind: 'token.revoked', at: now, actor: change.by, runId: null, subject: null, data: redactor.redact({ tokenId: id, reason: change.reason }) as Record<string, unknown> },
+    { kind: 'token.revoked', at: now, actor: change.by, runId: null, subject: null, data: { tokenId: id, ...(redactor.redact({ reason: change.reason }) as Record<string, unknown>) } },
   );
   if (token === null) throw new TokenNotFoundError(id);
   return publicToken(token);

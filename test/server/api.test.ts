@@ -98,8 +98,20 @@ describe('the HTTP API', () => {
     expect((await call(null, 'GET', '/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await call(null, 'GET', '/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', store: 'sqlite' });
+    expect(ready.json()).toMatchObject({ status: 'ready', store: 'sqlite', schema: expect.any(Number), worker: { running: false } });
     expectProblem(await call(null, 'GET', '/nowhere'), 404, 'STEWARD_ROUTE_NOT_FOUND');
+  });
+
+  it('a server that needs its worker is ready only while the worker runs', async () => {
+    const { steward, app } = await setup({ requireWorker: true });
+    const ready = () => app.inject({ method: 'GET', url: '/readyz' });
+    expectProblem(await ready(), 503, 'STEWARD_NOT_READY');
+    steward.worker.start();
+    const answer = await ready();
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toMatchObject({ worker: { id: steward.worker.status().id, running: true } });
+    await steward.worker.stop();
+    expectProblem(await ready(), 503, 'STEWARD_NOT_READY');
   });
 
   it('a viewer lists runs but may not start one; an operator starts one and it is visible', async () => {

@@ -1,29 +1,58 @@
 /** The store-wide controls: the kill switch and the autonomy level, changed as the caller's principal. */
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Steward } from '../../engine/steward.js';
-import { parseInput } from '../parse.js';
+import { defineRoute, type RouteDefinition } from '../route.js';
+import { killSwitchSchema } from '../schemas.js';
 
 const killSwitchBody = z.object({ on: z.boolean(), reason: z.string().max(2000).optional() }).strict();
 const autonomyBody = z
   .object({ level: z.number().int('an autonomy level is a whole number').min(0).max(3), reason: z.string().max(2000).optional() })
   .strict();
+const autonomySchema = z.object({ level: z.number().int().min(0).max(3) });
 
-/** Registers the kill switch and autonomy routes. */
-export function controlRoutes(app: FastifyInstance, steward: Steward): void {
-  app.get('/v1/kill-switch', { config: { access: 'read' } }, async () => (await steward.controls()).killSwitch);
+const TAGS = ['controls'];
 
-  app.post('/v1/kill-switch', { config: { access: 'write' } }, async (request) => {
-    const { on, reason } = parseInput(killSwitchBody, request.body, 'body');
-    const controls = await steward.killSwitch(on, { by: request.caller!.principal, ...(reason === undefined ? {} : { reason }) });
-    return controls.killSwitch;
-  });
-
-  app.get('/v1/autonomy', { config: { access: 'read' } }, async () => ({ level: await steward.autonomy.get() }));
-
-  app.put('/v1/autonomy', { config: { access: 'write' } }, async (request) => {
-    const { level, reason } = parseInput(autonomyBody, request.body, 'body');
-    const controls = await steward.autonomy.set(level, { by: request.caller!.principal, ...(reason === undefined ? {} : { reason }) });
-    return { level: controls.autonomy };
-  });
-}
+/** The kill switch and autonomy routes. */
+export const controlRoutes: readonly RouteDefinition[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/v1/kill-switch',
+    access: 'read',
+    tags: TAGS,
+    summary: 'The kill switch',
+    response: killSwitchSchema,
+    handler: async ({ steward }) => (await steward.controls()).killSwitch,
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/kill-switch',
+    access: 'write',
+    tags: TAGS,
+    summary: 'Turn the kill switch on or off for every worker, as the caller',
+    body: killSwitchBody,
+    response: killSwitchSchema,
+    handler: async ({ steward, body, caller }) =>
+      (await steward.killSwitch(body.on, { by: caller.principal, ...(body.reason === undefined ? {} : { reason: body.reason }) })).killSwitch,
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/autonomy',
+    access: 'read',
+    tags: TAGS,
+    summary: 'The global autonomy level',
+    response: autonomySchema,
+    handler: async ({ steward }) => ({ level: await steward.autonomy.get() }),
+  }),
+  defineRoute({
+    method: 'PUT',
+    url: '/v1/autonomy',
+    access: 'write',
+    tags: TAGS,
+    summary: 'Set the global autonomy level, as the caller',
+    body: autonomyBody,
+    response: autonomySchema,
+    handler: async ({ steward, body, caller }) => {
+      const controls = await steward.autonomy.set(body.level, { by: caller.principal, ...(body.reason === undefined ? {} : { reason: body.reason }) });
+      return { level: controls.autonomy };
+    },
+  }),
+];

@@ -3,54 +3,77 @@
  * it ends). Each event carries its id from the events table, so a client that reconnects with `Last-Event-ID` (or
  * `?after=`) gets every later event exactly once: nothing is lost across a disconnect or a restart.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isTerminal } from '../../domain/run.js';
 import type { Steward } from '../../engine/steward.js';
 import { ValidationError } from '../../errors.js';
-import { parseInput } from '../parse.js';
+import { defineRoute, STREAMED, type RouteDefinition } from '../route.js';
+import { eventSchema } from '../schemas.js';
 
 /** A comment line is sent this often on a quiet stream, so that proxies and clients keep it open. */
 const HEARTBEAT_MS = 15_000;
 /** Events read from the store at a time. */
 const BATCH = 500;
 
-const idParams = z.object({ id: z.string().min(1).max(200) });
+const idParams = z.object({ id: z.string().min(1).max(200).describe('the run id') });
 const streamQuery = z
   .object({
-    after: z.coerce.number().int().min(0).optional(),
-    follow: z.union([z.literal(''), z.literal('true'), z.literal('1'), z.literal('false'), z.literal('0')]).optional(),
+    after: z.coerce.number().int().min(0).optional().describe('start after this event id (Last-Event-ID wins when both are sent)'),
+    follow: z
+      .union([z.literal(''), z.literal('true'), z.literal('1'), z.literal('false'), z.literal('0')])
+      .optional()
+      .describe("a run's events: stream them until the run has ended, instead of answering those so far as JSON"),
     limit: z.coerce.number().int().min(1).max(10_000).optional(),
   })
   .strict();
 
-/** Registers the event routes; they are exempt from the request timeout (`stream: true`). */
-export function eventRoutes(app: FastifyInstance, steward: Steward): void {
-  // open streams end when the server closes, so that closing never waits for a client to go away
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of [...open]) end();
-  });
-  const stream = (reply: FastifyReply, after: number, runId: string | null): Promise<void> => streamEvents(steward, reply, after, runId, open);
-  app.get('/v1/events', { config: { access: 'read', stream: true } }, async (request, reply) => {
-    const query = parseInput(streamQuery, request.query, 'query');
-    // a new client starts at the end (live events only) unless it says where it was
-    const start = resumePoint(request, query.after) ?? (await steward.store.lastEventId());
-    await stream(reply, start, null);
-  });
+const STREAM_DESCRIPTION =
+  'Server-Sent Events: each message has `id:` (the event id), `event:` (the event type) and `data:` (the event as JSON). ' +
+  'Resume with the Last-Event-ID header or `?after=`.';
 
-  app.get('/v1/runs/:id/events', { config: { access: 'read', stream: true } }, async (request, reply) => {
-    const { id } = parseInput(idParams, request.params, 'params');
-    const query = parseInput(streamQuery, request.query, 'query');
-    await steward.run(id);
-    const start = resumePoint(request, query.after) ?? 0;
-    if (query.follow === undefined || query.follow === 'false' || query.follow === '0') {
-      return { events: await steward.events({ after: start, runId: id, limit: query.limit ?? 1000 }) };
-    }
-    await stream(reply, start, id);
-    return reply;
-  });
-}
+/** The event routes; they are exempt from the request timeout (`stream: true`). */
+export const eventRoutes: readonly RouteDefinition[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/v1/events',
+    access: 'read',
+    tags: ['events'],
+    summary: "Every run's events as they commit (Server-Sent Events)",
+    description: `${STREAM_DESCRIPTION} Without either, the stream starts at the current end.`,
+    query: streamQuery,
+    response: eventSchema,
+    stream: true,
+    handler: async ({ steward, request, reply, query, streams }) => {
+      // a new client starts at the end (live events only) unless it says where it was
+      const start = resumePoint(request, query.after) ?? (await steward.store.lastEventId());
+      await streamEvents(steward, reply, start, null, streams);
+      return STREAMED;
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/runs/:id/events',
+    access: 'read',
+    tags: ['events'],
+    summary: "A run's events: so far as JSON, or followed to the run's end with ?follow=true (Server-Sent Events)",
+    description: `${STREAM_DESCRIPTION} With follow, the stream ends with an \`end\` event once the run has ended.`,
+    params: idParams,
+    query: streamQuery,
+    response: z.object({ events: z.array(eventSchema) }),
+    stream: true,
+    errors: [404],
+    handler: async ({ steward, request, reply, params, query, streams }) => {
+      await steward.run(params.id);
+      const start = resumePoint(request, query.after) ?? 0;
+      if (query.follow === undefined || query.follow === 'false' || query.follow === '0') {
+        return { events: await steward.events({ after: start, runId: params.id, limit: query.limit ?? 1000 }) };
+      }
+      await streamEvents(steward, reply, start, params.id, streams);
+      return STREAMED;
+    },
+  }),
+];
 
 /** Where a client resumes: `Last-Event-ID`, else `?after=`, else nothing said. */
 function resumePoint(request: FastifyRequest, after: number | undefined): number | null {

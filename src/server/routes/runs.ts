@@ -1,11 +1,10 @@
 /** Runs: list, show (with steps), start, cancel, signal. */
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { RUN_STATUSES } from '../../domain/run.js';
-import type { Steward } from '../../engine/steward.js';
-import { parseInput } from '../parse.js';
+import { defineRoute, type RouteDefinition } from '../route.js';
+import { runSchema, startedRunSchema, stepSchema } from '../schemas.js';
 
-const idParams = z.object({ id: z.string().min(1).max(200) });
+const idParams = z.object({ id: z.string().min(1).max(200).describe('the run id') });
 
 const listQuery = z
   .object({
@@ -13,9 +12,10 @@ const listQuery = z
       .union([z.string(), z.array(z.string())])
       .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((s) => s.split(',')).filter((s) => s !== ''))
       .pipe(z.array(z.enum(RUN_STATUSES)))
-      .optional(),
+      .optional()
+      .describe(`one or more of ${RUN_STATUSES.join(', ')}; comma-separated or repeated`),
     workflow: z.string().min(1).max(200).optional(),
-    cursor: z.string().min(1).max(1000).optional(),
+    cursor: z.string().min(1).max(1000).optional().describe("the previous page's nextCursor"),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
   })
   .strict();
@@ -35,46 +35,89 @@ const startBody = z
 const cancelBody = z.object({ reason: z.string().max(2000).optional() }).strict();
 const signalBody = z.object({ name: z.string().min(1).max(200), payload: z.unknown().optional() }).strict();
 
-/** Registers the run routes. A started run's subject is the caller's principal. */
-export function runRoutes(app: FastifyInstance, steward: Steward): void {
-  app.get('/v1/runs', { config: { access: 'read' } }, async (request) => {
-    const query = parseInput(listQuery, request.query, 'query');
-    return steward.list({
-      ...(query.status === undefined || query.status.length === 0 ? {} : { status: query.status }),
-      ...(query.workflow === undefined ? {} : { workflow: query.workflow }),
-      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-      ...(query.limit === undefined ? {} : { limit: query.limit }),
-    });
-  });
+const TAGS = ['runs'];
 
-  app.get('/v1/runs/:id', { config: { access: 'read' } }, async (request) => {
-    const { id } = parseInput(idParams, request.params, 'params');
-    const run = await steward.run(id);
-    return { ...run, steps: await steward.steps(id) };
-  });
-
-  app.post('/v1/runs', { config: { access: 'write' } }, async (request, reply) => {
-    const body = parseInput(startBody, request.body, 'body');
-    const { workflow, input, ...options } = body;
-    const handle = await steward.start(workflow, input ?? null, { ...dropUndefined(options), subject: request.caller!.principal });
-    reply.code(handle.created ? 201 : 200);
-    return { id: handle.id, created: handle.created, run: await handle.record() };
-  });
-
-  app.post('/v1/runs/:id/cancel', { config: { access: 'write' } }, async (request) => {
-    const { id } = parseInput(idParams, request.params, 'params');
-    const { reason } = parseInput(cancelBody, request.body, 'body');
-    return { id, ...(await steward.cancel(id, reason === undefined ? {} : { reason })) };
-  });
-
-  app.post('/v1/runs/:id/signal', { config: { access: 'write' } }, async (request, reply) => {
-    const { id } = parseInput(idParams, request.params, 'params');
-    const { name, payload } = parseInput(signalBody, request.body, 'body');
-    await steward.signal(id, name, payload ?? null);
-    reply.code(202);
-    return { id, signal: name, sent: true };
-  });
-}
+/** The run routes. A started run's subject is the caller's principal. */
+export const runRoutes: readonly RouteDefinition[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/v1/runs',
+    access: 'read',
+    tags: TAGS,
+    summary: 'List runs, newest first',
+    query: listQuery,
+    response: z.object({ runs: z.array(runSchema), nextCursor: z.string().nullable() }),
+    handler: async ({ steward, query }) =>
+      steward.list({
+        ...(query.status === undefined || query.status.length === 0 ? {} : { status: query.status }),
+        ...(query.workflow === undefined ? {} : { workflow: query.workflow }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+      }),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/v1/runs/:id',
+    access: 'read',
+    tags: TAGS,
+    summary: 'Show a run with its steps',
+    params: idParams,
+    response: runSchema.extend({ steps: z.array(stepSchema) }),
+    errors: [404],
+    handler: async ({ steward, params }) => {
+      // both reads go to the store at once (in this order: the steps are at least as new as the run)
+      const [run, steps] = await Promise.all([steward.run(params.id), steward.steps(params.id)]);
+      return { ...run, steps };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/runs',
+    access: 'write',
+    tags: TAGS,
+    summary: 'Start a run as the caller',
+    description: "The run's subject is the caller's principal. 201 for a new run, 200 when the idempotency key found an existing one.",
+    body: startBody,
+    response: startedRunSchema,
+    status: 201,
+    alsoStatus: [200],
+    errors: [409],
+    handler: async ({ steward, body, caller, reply }) => {
+      const { workflow, input, ...options } = body;
+      const handle = await steward.start(workflow, input ?? null, { ...dropUndefined(options), subject: caller.principal });
+      void reply.code(handle.created ? 201 : 200);
+      return { id: handle.id, created: handle.created, run: await handle.record() };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/runs/:id/cancel',
+    access: 'write',
+    tags: TAGS,
+    summary: 'Ask a run to stop',
+    params: idParams,
+    body: cancelBody,
+    response: z.object({ id: z.string(), status: z.enum(RUN_STATUSES), alreadyEnded: z.boolean() }),
+    errors: [404],
+    handler: async ({ steward, params, body }) => ({ id: params.id, ...(await steward.cancel(params.id, body.reason === undefined ? {} : { reason: body.reason })) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/v1/runs/:id/signal',
+    access: 'write',
+    tags: TAGS,
+    summary: 'Send a signal to a run',
+    params: idParams,
+    body: signalBody,
+    response: z.object({ id: z.string(), signal: z.string(), sent: z.literal(true) }),
+    status: 202,
+    errors: [404, 409],
+    handler: async ({ steward, params, body }) => {
+      await steward.signal(params.id, body.name, body.payload ?? null);
+      return { id: params.id, signal: body.name, sent: true as const };
+    },
+  }),
+];
 
 function dropUndefined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
