@@ -1,6 +1,6 @@
 /** The console's shell: login, the navigation (collapsing to a menu button on a phone) and the page of the route. */
-import { useState } from 'react';
-import { storedToken, storeToken } from './api';
+import { useEffect, useState } from 'react';
+import { SESSION_REFUSED, storedToken, storeToken } from './api';
 import { LiveEventsProvider, useLiveConnected } from './live';
 import { href, useRoute, type Route } from './router';
 import { Approvals } from './pages/Approvals';
@@ -22,8 +22,28 @@ const PAGES = [
 /** The console. */
 export function App() {
   const [token, setToken] = useState(storedToken);
+  const [notice, setNotice] = useState<string | null>(null);
   const route = useRoute();
-  if (token === null) return <Login onLogin={() => setToken(storedToken())} />;
+  useEffect(() => {
+    const refused = (event: Event): void => {
+      storeToken(null);
+      setToken(null);
+      setNotice(`You were logged out: ${(event as CustomEvent<string>).detail}`);
+    };
+    window.addEventListener(SESSION_REFUSED, refused);
+    return () => window.removeEventListener(SESSION_REFUSED, refused);
+  }, []);
+  if (token === null) {
+    return (
+      <Login
+        notice={notice}
+        onLogin={() => {
+          setNotice(null);
+          setToken(storedToken());
+        }}
+      />
+    );
+  }
   const logOut = (): void => {
     storeToken(null);
     setToken(null);

@@ -25,6 +25,14 @@ export function storeToken(token: string | null): void {
   else sessionStorage.setItem(TOKEN_KEY, token);
 }
 
+/** The window event sent when the session's token is refused (revoked, or the store was reset): the console logs out. */
+export const SESSION_REFUSED = 'steward:session-refused';
+
+/** Says that the session's token was refused, with the server's reason. */
+export function refuseSession(reason: string): void {
+  window.dispatchEvent(new CustomEvent<string>(SESSION_REFUSED, { detail: reason }));
+}
+
 /** The problem of a failed response as an ApiError (a body that is not a problem still says what the status was). */
 export async function errorOf(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '');
@@ -50,7 +58,11 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?
   } catch (cause) {
     throw new ApiError(0, 'NETWORK', `the server could not be reached (${cause instanceof Error ? cause.message : String(cause)}): check that it runs`);
   }
-  if (!response.ok) throw await errorOf(response);
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401 && token !== null && token === storedToken()) refuseSession(error.message);
+    throw error;
+  }
   return (await response.json()) as T;
 }
 

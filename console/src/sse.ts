@@ -2,7 +2,7 @@
  * Server-Sent Events read with `fetch` (EventSource cannot send an Authorization header): the stream's
  * `id:`/`event:`/`data:` lines are parsed by sse-parse.ts, and a dropped stream is reopened with `Last-Event-ID`.
  */
-import { errorOf, storedToken } from './api';
+import { errorOf, refuseSession, storedToken } from './api';
 import { parseMessages } from './sse-parse';
 import type { EventRecord } from './types';
 
@@ -36,6 +36,7 @@ export function openEventStream(path: string, handlers: StreamHandlers): () => v
         if (!response.ok || response.body === null) {
           const error = await errorOf(response);
           handlers.onError?.(error.message);
+          if (response.status === 401 && token !== null) refuseSession(error.message);
           if (response.status >= 400 && response.status < 500 && response.status !== 429) return;
           throw error;
         }

@@ -5,6 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeApiToken } from '../../src/server/tokens.js';
 import { logIn, PHONE, screenshot, startConsoleWorld, type ConsoleWorld } from './harness.js';
 
 let world: ConsoleWorld;
@@ -54,6 +55,19 @@ describe('the console', () => {
     expect(await world.steward.autonomy.get()).toBe(1);
 
     await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API token').waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+  });
+
+  it('logs out, saying why, when its token is revoked', async () => {
+    const { id, secret } = await world.token('temp', 'viewer');
+    const page = await world.page();
+    await logIn(page, world.url, secret);
+    await revokeApiToken(world.steward.store, id, { by: 'User::"root"', reason: 'laptop lost' });
+    await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'You were logged out' });
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/revoked/i);
     await page.getByLabel('API token').waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
   });

@@ -106,6 +106,8 @@ export interface ConsoleWorld {
   tokens: { admin: string; approver: string; viewer: string };
   /** Opens when `test.hold`'s first apply is in flight. */
   holding: Latch;
+  /** Makes another token for User::"<name>" with one role: its id and secret. */
+  token(name: string, role: string): Promise<{ id: string; secret: string }>;
   /** Script errors and Content-Security-Policy violations seen on any page so far. */
   pageErrors: string[];
   /** A new page (in its own context: its own sessionStorage), optionally at a viewport. */
@@ -143,9 +145,15 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  const token = async (name: string, role: string): Promise<string> =>
-    (await createApiToken(steward.store, { principal: `User::"${name}"`, roles: [role], by: 'User::"root"' })).secret;
-  const tokens = { admin: await token('admin', 'admin'), approver: await token('approver', 'approver'), viewer: await token('viewer', 'viewer') };
+  const token = async (name: string, role: string): Promise<{ id: string; secret: string }> => {
+    const created = await createApiToken(steward.store, { principal: `User::"${name}"`, roles: [role], by: 'User::"root"' });
+    return { id: created.token.id, secret: created.secret };
+  };
+  const tokens = {
+    admin: (await token('admin', 'admin')).secret,
+    approver: (await token('approver', 'approver')).secret,
+    viewer: (await token('viewer', 'viewer')).secret,
+  };
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   return {
@@ -153,6 +161,7 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
     url: `http://127.0.0.1:${port}/`,
     browser,
     tokens,
+    token,
     holding,
     pageErrors,
     async page(viewport = { width: 1280, height: 900 }) {

@@ -3,8 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { api, storeToken } from '../api';
 import { ErrorText, useAction } from '../ui';
 
-/** The login page; `onLogin` is called once the token is known good. */
-export function Login({ onLogin }: { onLogin: () => void }) {
+/** The login page; `onLogin` is called once the token is known good; `notice` says why the last session ended. */
+export function Login({ onLogin, notice = null }: { onLogin: () => void; notice?: string | null }) {
   const [token, setToken] = useState('');
   const action = useAction();
   const submit = async (event: FormEvent): Promise<void> => {
@@ -23,6 +23,11 @@ export function Login({ onLogin }: { onLogin: () => void }) {
     <main className="login">
       <form className="panel login-form" onSubmit={(e) => void submit(e)} aria-label="Log in">
         <h1>Steward</h1>
+        {notice !== null && action.error === null && (
+          <p className="error" role="status">
+            {notice}
+          </p>
+        )}
         <p className="muted">Paste an API token. It is kept in this tab only, until you log out or close it.</p>
         <label>
           API token
