@@ -1,7 +1,7 @@
 /**
  * The HTTP API of `steward up`: a Fastify instance (not listening) over a Steward. Every /v1 route needs a bearer
  * token, is authorised by the Steward's policy engine (`Action::"http"`), is rate limited per token, and answers
- * errors as RFC 9457 problem+json. `/healthz` and `/readyz` need no token.
+ * errors as RFC 9457 problem+json. `/healthz`, `/readyz` and `/metrics` (Prometheus) need no token.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -24,6 +24,8 @@ import { approvalRoutes } from './routes/approvals.js';
 import { controlRoutes } from './routes/controls.js';
 import { runRoutes } from './routes/runs.js';
 import { eventRoutes } from './routes/events.js';
+import { overviewRoutes } from './routes/overview.js';
+import { metricsRoute } from './metrics-route.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -117,6 +119,8 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   approvalRoutes(app, steward);
   controlRoutes(app, steward);
   eventRoutes(app, steward);
+  overviewRoutes(app, steward);
+  metricsRoute(app, steward);
   return app;
 }
 
