@@ -41,9 +41,20 @@ export function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
+/** An http(s) URL: OTLP/HTTP is the only export. */
+function httpUrl(example: string) {
+  return z.string().refine((text) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(text).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be an http(s) URL such as ${example} (OTLP/HTTP is the only export)`);
+}
+
 const envSchema = z.object({
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url('OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL such as http://127.0.0.1:4318').optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL such as http://127.0.0.1:4318/v1/traces').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('http://127.0.0.1:4318').optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl('http://127.0.0.1:4318/v1/traces').optional(),
   OTEL_SERVICE_NAME: z.string().min(1).max(256).optional(),
 });
 
@@ -76,7 +87,6 @@ export function startTracing(env: Readonly<Record<string, string | undefined>> =
   const vars = parsed.data;
   const url = vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (vars.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : `${vars.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
   if (url === undefined) return OFF;
-  if (!/^https?:\/\//i.test(url)) throw new ConfigError(`tracing is misconfigured: the OTLP endpoint ${url} is not http(s); OTLP/HTTP is the only export`);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': vars.OTEL_SERVICE_NAME ?? 'steward' }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
