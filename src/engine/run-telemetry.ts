@@ -34,6 +34,8 @@ export interface ActAbout {
 export class RunTelemetry {
   private readonly tracer: Tracer;
   private readonly span: Span;
+  /** Whether the run's span is recorded (a provider is registered and sampled it): its steps and phases are then traced too. */
+  private readonly traced: boolean;
   private ended = false;
   /** How the execution ended, once known: the status recorded, or why it stopped short of one. */
   private status: string | null = null;
@@ -49,6 +51,7 @@ export class RunTelemetry {
       'steward.mode': run.mode,
       'steward.claims': run.claims,
     });
+    this.traced = this.span.isRecording();
   }
 
   /**
@@ -59,6 +62,23 @@ export class RunTelemetry {
     const phase = PHASES[kind];
     if (kind !== 'step' && phase === undefined) return null;
     const started = performance.now();
+    const span = this.traced ? this.childSpan(phase, name, seq, act) : null;
+    let done = false;
+    return {
+      end: (outcome, error) => {
+        if (done) return;
+        done = true;
+        const seconds = (performance.now() - started) / 1000;
+        if (phase === undefined) this.metrics.observeStep(this.run.workflow, outcome, seconds);
+        else this.metrics.observeActPhase(name, phase, seconds);
+        if (span === null) return;
+        span.setAttribute('steward.outcome', outcome);
+        endSpan(span, outcome === 'succeeded' ? undefined : error);
+      },
+    };
+  }
+
+  private childSpan(phase: ActPhase | undefined, name: string, seq: number, act: ActAbout | undefined): Span {
     const attributes =
       phase === undefined
         ? { run_id: this.run.id, task_id: name, workflow: this.run.workflow, 'steward.seq': seq }
@@ -70,19 +90,7 @@ export class RunTelemetry {
             resource: act?.resource ?? '',
             'steward.seq': seq,
           };
-    const span = startChildSpan(this.tracer, this.span, phase === undefined ? 'steward.step' : `steward.act.${phase}`, attributes);
-    let done = false;
-    return {
-      end: (outcome, error) => {
-        if (done) return;
-        done = true;
-        const seconds = (performance.now() - started) / 1000;
-        if (phase === undefined) this.metrics.observeStep(this.run.workflow, outcome, seconds);
-        else this.metrics.observeActPhase(name, phase, seconds);
-        if (span.isRecording()) span.setAttribute('steward.outcome', outcome);
-        endSpan(span, outcome === 'succeeded' ? undefined : error);
-      },
-    };
+    return startChildSpan(this.tracer, this.span, phase === undefined ? 'steward.step' : `steward.act.${phase}`, attributes);
   }
 
   /** The run's end (or its planned rest) was recorded: counted once, and kept for the span. */

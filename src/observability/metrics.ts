@@ -49,6 +49,8 @@ export class StewardMetrics {
   private readonly actPhaseDuration: Histogram<'action' | 'phase'>;
   private readonly runsFinished: Counter<'workflow' | 'status'>;
   private readonly swaps: Counter<'domain' | 'key' | 'outcome'>;
+  /** Each label set's series, bound once: an observation then skips hashing and checking its labels. */
+  private readonly series = new Map<string, { observe(value: number): void } | { inc(value?: number): void }>();
   /** The state read for the scrape under way, shared by its gauges. */
   private reading: Promise<ObservedState | null> | null = null;
   /** Queues reported once: a queue that empties reports 0 instead of vanishing. */
@@ -103,17 +105,27 @@ export class StewardMetrics {
 
   /** A step's execution ended. */
   observeStep(workflow: string, outcome: StepOutcome, seconds: number): void {
-    this.stepDuration.observe({ workflow, outcome }, seconds);
+    this.bound(`s\u0000${workflow}\u0000${outcome}`, () => this.stepDuration.labels({ workflow, outcome })).observe(seconds);
   }
 
   /** An act's phase ended (whatever its outcome). */
   observeActPhase(action: string, phase: ActPhase, seconds: number): void {
-    this.actPhaseDuration.observe({ action, phase }, seconds);
+    this.bound(`a\u0000${action}\u0000${phase}`, () => this.actPhaseDuration.labels({ action, phase })).observe(seconds);
   }
 
   /** A run's end was recorded by this process. */
   runFinished(workflow: string, status: string): void {
-    this.runsFinished.inc({ workflow, status });
+    this.bound(`r\u0000${workflow}\u0000${status}`, () => this.runsFinished.labels({ workflow, status })).inc();
+  }
+
+  /** The series of a label set, bound at its first use. */
+  private bound<T extends { observe(value: number): void } | { inc(value?: number): void }>(key: string, bind: () => T): T {
+    let series = this.series.get(key) as T | undefined;
+    if (series === undefined) {
+      series = bind();
+      this.series.set(key, series);
+    }
+    return series;
   }
 
   /** A component swap ended. */
