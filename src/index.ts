@@ -30,6 +30,7 @@ export type {
   WorkflowLogger,
   StepContext,
   StepOptions,
+  ActOptions,
   WaitOptions,
   ChildOptions,
   ScheduleDefinition,
@@ -48,7 +49,7 @@ export { planWaves } from './plan/plan-graph.js';
 export { PLAN_WORKFLOW, PLAN_QUEUE } from './plan/plan-workflow.js';
 export type { PlanOutput, PlanTaskResult } from './plan/plan-workflow.js';
 export type { StartPlanOptions } from './plan/start-plan.js';
-export type { Store, StoreNotice, RunPage, CancelResult, QueueSettings, QueueState, Controls } from './store/store.js';
+export type { Store, StoreNotice, RunPage, CancelResult, QueueSettings, QueueState, Controls, StoreStats, QueueCount } from './store/store.js';
 export { openStore, DEFAULT_STORE_URL } from './store/open.js';
 export { PolicyEngine, parseRequest, DEFAULT_DECISION_CACHE_SIZE } from './policy/engine.js';
 export type { PolicyEngineOptions, DecisionCacheStats } from './policy/engine.js';
@@ -87,3 +88,8 @@ export type {
 export { STORE_COMPONENT, POLICY_COMPONENT } from './engine/components.js';
 export { loadConfig } from './config/file.js';
 export type { FileConfig } from './config/file-schema.js';
+export { StewardMetrics } from './observability/metrics.js';
+export type { MetricsOptions, ObservedState, StepOutcome, ActPhase, BreakerStateName } from './observability/metrics.js';
+export { startTracing, TRACER_NAME } from './observability/tracing.js';
+export type { TracingHandle } from './observability/tracing.js';
+export type { Overview } from './engine/overview.js';

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Steward } from '../engine/steward.js';
 import { loadConfig } from '../config/file.js';
+import { startTracing } from '../observability/tracing.js';
 import { buildServer } from '../server/app.js';
 import { ensureAdminToken, type AdminTokenBootstrap } from '../server/tokens.js';
 import { redact } from '../store/open.js';
@@ -55,7 +56,15 @@ async function up(globals: GlobalOptions, flags: UpFlags, env: NodeJS.ProcessEnv
   const concurrency = parseInteger('--concurrency', flags.concurrency, 1, 10_000);
   const examples = flags.examples !== false;
   const loaded = await loadWorkflows({ modules: globals.module, examples });
-  const steward = await openSteward(globals, { logLevel: 'info', workflows: loaded, watchConfig: true });
+  // spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; nothing is traced otherwise
+  const tracing = startTracing(env);
+  let steward: Steward;
+  try {
+    steward = await openSteward(globals, { logLevel: 'info', workflows: loaded, watchConfig: true });
+  } catch (error) {
+    await tracing.shutdown();
+    throw error;
+  }
   let url: string;
   let close: () => Promise<void>;
   try {
@@ -82,17 +91,21 @@ async function up(globals: GlobalOptions, flags: UpFlags, env: NodeJS.ProcessEnv
         `  API      ${url}v1/  (OpenAPI at ${url}docs)`,
         ...adminLines(admin),
         ...(example === null ? [] : [`  example  run ${example} is a plan of examples/deploy-plan.yaml: open it in the console and apply it`]),
+        ...(tracing.enabled ? [`  tracing  spans go to ${tracing.url}`] : []),
         'Stop it with Ctrl+C.',
       ].join('\n'),
     );
   } catch (error) {
     await steward.close();
+    await tracing.shutdown();
     throw error;
   }
   const signal = await untilStopRequested();
   printNote(`${signal}: stopping; open requests finish, in-flight runs get up to 10 s to reach a resting point (press Ctrl+C again to stop at once)`);
   await close();
   await steward.close();
+  // the spans of the last runs are flushed before the process ends
+  await tracing.shutdown();
 }
 
 function parseHost(value: string, flag: string): string {

@@ -7,6 +7,7 @@ import { redact } from '../store/open.js';
 import { loadConfig } from '../config/file.js';
 import { globalsOf, openSteward, resolveStoreUrl, type GlobalOptions } from './steward-session.js';
 import { loadWorkflows } from './workflow-modules.js';
+import { startTracing } from '../observability/tracing.js';
 
 interface WorkerFlags {
   concurrency?: string;
@@ -36,13 +37,22 @@ async function runWorker(globals: GlobalOptions, flags: WorkerFlags): Promise<vo
   const queues = parseList(flags.queues);
   if (queues !== undefined && queues.length === 0) throw new UsageError('--queues needs at least one queue name, e.g. --queues default,emails');
   const loaded = await loadWorkflows({ modules: globals.module, examples: flags.examples === true });
-  const steward = await openSteward(globals, { logLevel: 'info', workflows: loaded, watchConfig: true });
+  // spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; nothing is traced otherwise
+  const tracing = startTracing();
+  let steward: Awaited<ReturnType<typeof openSteward>>;
+  try {
+    steward = await openSteward(globals, { logLevel: 'info', workflows: loaded, watchConfig: true });
+  } catch (error) {
+    await tracing.shutdown();
+    throw error;
+  }
   try {
     // --concurrency, else the configuration file's workers.concurrency, else the default
     const configured = concurrency ?? (await loadConfig(process.cwd())).config.workers?.concurrency;
     steward.worker.start({ ...(configured === undefined ? {} : { concurrency: configured }), ...(queues === undefined ? {} : { queues }) });
   } catch (error) {
     await steward.close();
+    await tracing.shutdown();
     throw error;
   }
   const status = steward.worker.status();
@@ -54,9 +64,12 @@ async function runWorker(globals: GlobalOptions, flags: WorkerFlags): Promise<vo
       `queues ${status.queues.join(', ')}; concurrency ${status.concurrency}. Stop it with Ctrl+C.`,
   );
   if (flags.examples) printLine(exampleInstructions(globals.store === undefined ? '' : ` --store '${store}'`));
+  if (tracing.enabled) printNote(`tracing: spans go to ${tracing.url}`);
   const signal = await untilStopRequested();
   printNote(`${signal}: stopping; in-flight runs get up to 10 s to reach a resting point (press Ctrl+C again to stop at once)`);
   await steward.close();
+  // the spans of the last runs are flushed before the process ends
+  await tracing.shutdown();
 }
 
 /** What to type in another terminal to try the bundled release workflow. */

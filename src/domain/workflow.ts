@@ -16,6 +16,12 @@ export interface StepContext {
   idempotencyKey: string;
 }
 
+/** Options of one `ctx.act`. */
+export interface ActOptions {
+  /** What the act is in the caller's terms (a plan's task id), for its spans' `task_id`; the action's name by default. */
+  taskId?: string;
+}
+
 /** Options of one `ctx.step`. */
 export interface StepOptions {
   /** Attempts in all, the first included (default 3). */
@@ -59,7 +65,7 @@ export interface WorkflowContext {
    * a stable idempotency key, verify, and roll the apply back when verify fails. Each phase is a checkpoint, so a
    * crash between two phases resumes at the next one and never applies again under a new key.
    */
-  act<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>>;
+  act<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown, options?: ActOptions): Promise<ActResult<P, O>>;
   /**
    * Runs branches side by side and answers their results in order; a failed branch fails the whole after the others
    * have settled. Each branch has its own block of 64 sequence numbers, so replays are exact whatever the

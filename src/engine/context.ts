@@ -32,6 +32,7 @@ import { backoffDelay, DEFAULT_RETRY } from '../domain/backoff.js';
 import { encodeJson } from '../domain/json.js';
 import { isTerminal, type Lease, type RunRecord, type StepKind, type StepRecord } from '../domain/run.js';
 import type {
+  ActOptions,
   ChildOptions,
   StepContext,
   StepOptions,
@@ -47,6 +48,7 @@ import { parsePrincipalText, type PolicyDecision } from '../policy/request.js';
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
+import type { ActAbout, RunTelemetry } from './run-telemetry.js';
 
 /** Sequence numbers an act takes, in every mode: plan, approval, apply, verify, rollback. */
 const ACT_SLOTS = 5;
@@ -195,6 +197,8 @@ export class RunContext implements WorkflowContext {
     steps: readonly StepRecord[],
     /** Aborted when the run is cancelled, times out or loses its lease; the reason is the error. */
     private readonly abort: RunAbort,
+    /** Where the steps and act phases this execution runs report their spans and durations. */
+    private readonly telemetry: RunTelemetry,
   ) {
     this.store = new RunStore(deps.store, abort);
     this.runId = run.id;
@@ -306,8 +310,9 @@ export class RunContext implements WorkflowContext {
     fn: (step: StepContext) => Promise<T> | T,
     options: StepOptions = {},
     auditOf?: AuditOf,
+    act?: ActAbout,
   ): Promise<T> {
-    return this.runCheckpoint(seq, this.recordAt(seq, kind, name), kind, name, fn, options, auditOf);
+    return this.runCheckpoint(seq, this.recordAt(seq, kind, name), kind, name, fn, options, auditOf, act);
   }
 
   /** The history's record at a reserved sequence number, checking that replay calls the same step there. */
@@ -341,6 +346,7 @@ export class RunContext implements WorkflowContext {
     fn: (step: StepContext) => Promise<T> | T,
     options: StepOptions,
     auditOf: AuditOf | undefined,
+    act?: ActAbout,
   ): Promise<T> {
     if (record?.status === 'completed') return record.result as T;
     if (record?.status === 'failed') {
@@ -352,16 +358,21 @@ export class RunContext implements WorkflowContext {
     await this.settle();
     this.checkLive();
     const startedAt = this.deps.clock.now();
+    const probe = this.telemetry.checkpoint(kind, name, seq, act);
     let json: string;
     let value: T;
     try {
       value = await this.attempt(name, seq, attempt, fn, options.timeoutMs);
       json = this.encodeResult(name, value);
     } catch (error) {
-      if (this.abort.aborted) throw this.abort.reason;
+      if (this.abort.aborted) {
+        probe?.end('aborted', this.abort.reason);
+        throw this.abort.reason;
+      }
       const maxAttempts = options.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
       const serialized = serializeError(error);
       if (isRetryable(error) && attempt < maxAttempts) {
+        probe?.end('retrying', error);
         const policy = { ...DEFAULT_RETRY, ...options.retry, maxAttempts };
         const now = this.deps.clock.now();
         const notBefore = now + backoffDelay(policy, attempt, this.deps.ids.random);
@@ -381,6 +392,7 @@ export class RunContext implements WorkflowContext {
           }),
         });
       }
+      probe?.end('failed', error);
       this.pipeline(
         this.store.recordStep(
           this.lease,
@@ -395,6 +407,7 @@ export class RunContext implements WorkflowContext {
       );
       throw new StepFailedError(name, attempt, serialized);
     }
+    probe?.end('succeeded');
     this.pipeline(
       this.store.recordStep(
         this.lease,
@@ -457,22 +470,23 @@ export class RunContext implements WorkflowContext {
     });
   }
 
-  async act<I, P, O>(given: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>> {
+  async act<I, P, O>(given: ActionDefinition<I, P, O>, input: unknown, options: ActOptions = {}): Promise<ActResult<P, O>> {
     // the action's provider (design §3 step 2): the registry's active one for its name, held for the act
     const provider = await this.deps.resolveAction(given as unknown as ActionDefinition);
     try {
-      return await this.actWith(provider.definition as unknown as ActionDefinition<I, P, O>, input);
+      return await this.actWith(provider.definition as unknown as ActionDefinition<I, P, O>, input, options.taskId);
     } finally {
       provider.release();
     }
   }
 
-  private async actWith<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown): Promise<ActResult<P, O>> {
+  private async actWith<I, P, O>(action: ActionDefinition<I, P, O>, input: unknown, taskId: string | undefined): Promise<ActResult<P, O>> {
     const parsed = action.input.safeParse(input);
     if (!parsed.success) {
       throw new ValidationError(`input of action "${action.name}" is invalid: ${formatIssues(parsed.error.issues, 'input')}`);
     }
     const resource = action.resource(parsed.data);
+    const traced: ActAbout = { resource, taskId: taskId ?? action.name };
     // an act takes the same five sequence numbers in every mode, so a plan-mode run can be applied by replay
     const base = this.reserve(ACT_SLOTS, 'act', action.name);
     const at: ActSeqs = { plan: base + 1, approval: base + 2, apply: base + 3, verify: base + 4, rollback: base + 5 };
@@ -528,6 +542,7 @@ export class RunContext implements WorkflowContext {
           const r = result as PlannedAct<P>;
           return { plan: r.plan, planHash: r.hash, policy: r.policy };
         }),
+        traced,
       );
     } catch (error) {
       // a refusal (policy, a changed plan) is thrown as itself, not as a failed step
@@ -568,7 +583,7 @@ export class RunContext implements WorkflowContext {
     const finished = this.history.get(action.verify === undefined ? at.apply : at.verify)?.status === 'completed';
     const locked = action.category !== 'read' && !finished && (await this.lockResource(resource));
     try {
-      return await this.applyAndVerify(action, planned.plan, resource, at, phase, attempts, audited, authorization, admission);
+      return await this.applyAndVerify(action, planned.plan, traced, at, phase, attempts, audited, authorization, admission);
     } finally {
       if (locked) this.unlockResource(resource);
     }
@@ -802,7 +817,7 @@ export class RunContext implements WorkflowContext {
   private async applyAndVerify<I, P, O>(
     action: ActionDefinition<I, P, O>,
     plan: P,
-    resource: string,
+    traced: ActAbout,
     at: ActSeqs,
     phase: (step: StepContext) => ActionContext,
     attempts: { maxAttempts: number },
@@ -810,6 +825,7 @@ export class RunContext implements WorkflowContext {
     authorization: Authorization | null,
     admission: Admitted | null,
   ): Promise<ActResult<P, O>> {
+    const resource = traced.resource;
     // the kill switch: no apply starts while it is on, and one in flight stops when it turns on (its run pauses)
     const controls = this.deps.controls;
     const stopped = (): KillSwitchError => {
@@ -838,6 +854,7 @@ export class RunContext implements WorkflowContext {
         (step) => (admission === null ? action.apply(plan, phase(step)) : this.countOutcome(action, admission, () => action.apply(plan, phase(step)))),
         { ...attempts, ...(action.budgets.timeoutMs === undefined ? {} : { timeoutMs: action.budgets.timeoutMs }) },
         audited('act.applied', 'act.apply_failed', (result) => ({ idempotencyKey: `${this.runId}:${at.apply}`, outcome: result, ...granted })),
+        traced,
       );
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
@@ -846,7 +863,7 @@ export class RunContext implements WorkflowContext {
       unwatch();
     }
     const verify = action.verify;
-    const undo = (): Promise<boolean> => this.undo(action, outcome, phase, resource, at.rollback);
+    const undo = (): Promise<boolean> => this.undo(action, outcome, phase, traced, at.rollback);
     if (verify === undefined) {
       this.applied.push({ undo, action: action.name, resource });
       return { status: 'applied', action: action.name, resource, plan, outcome, verification: null };
@@ -863,6 +880,7 @@ export class RunContext implements WorkflowContext {
           ok: result === true || (typeof result === 'object' && result !== null && (result as { ok?: unknown }).ok === true),
           verification: result,
         })),
+        traced,
       );
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
@@ -930,11 +948,12 @@ export class RunContext implements WorkflowContext {
     action: ActionDefinition<I, P, O>,
     outcome: O,
     phase: (step: StepContext) => ActionContext,
-    resource: string,
+    traced: ActAbout,
     seq: number,
   ): Promise<boolean> {
     const rollback = action.rollback;
     if (rollback === undefined) return false;
+    const resource = traced.resource;
     const subject = `Resource::${JSON.stringify(resource)}`;
     const about = { action: action.name, version: action.version, category: action.category, resource };
     await this.checkpointAt(
@@ -950,6 +969,7 @@ export class RunContext implements WorkflowContext {
         record.ok
           ? { kind: 'act.rolled_back', subject, data: { ...about, attempts: record.attempts } }
           : { kind: 'act.rollback_failed', subject, data: { ...about, attempts: record.attempts, error: { code: record.error?.code, message: record.error?.message } } },
+        traced,
     );
     return true;
   }

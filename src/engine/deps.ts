@@ -4,6 +4,7 @@ import type { WorkflowDefinition } from '../domain/workflow.js';
 import type { ActionDefinition } from '../domain/action.js';
 import type { StewardConfig } from '../config/options.js';
 import type { Logger } from '../observability/logger.js';
+import type { StewardMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
 import type { ControlState } from './controls.js';
 import type { Redactor } from '../audit/redactor.js';
@@ -16,6 +17,8 @@ export interface EngineDeps {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly logger: Logger;
+  /** The Steward's metrics: runs, steps and act phases report to them as they go. */
+  readonly metrics: StewardMetrics;
   readonly config: StewardConfig;
   readonly workflows: ReadonlyMap<string, WorkflowDefinition>;
   /** The store-wide controls as last read (the kill switch). */

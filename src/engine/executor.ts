@@ -19,6 +19,7 @@ import { RunContext, Suspended } from './context.js';
 import type { EngineDeps } from './deps.js';
 import type { RunAbort } from './run-abort.js';
 import type { Logger } from '../observability/logger.js';
+import { RunTelemetry } from './run-telemetry.js';
 
 /**
  * Runs a claimed run to its next resting point. `release` is called as soon as the run no longer needs its slot
@@ -34,6 +35,7 @@ export async function executeRun(
   abandon: (error: unknown) => void,
 ): Promise<void> {
   const { run, lease } = claimed;
+  const telemetry = new RunTelemetry(deps.metrics, run);
   let logger: Logger | undefined;
   const log = (): Logger => (logger ??= deps.logger.child({ runId: run.id, workflow: run.workflow }));
   let released = false;
@@ -48,16 +50,20 @@ export async function executeRun(
     free();
     try {
       await Promise.all([write, pending]);
+      telemetry.finished(outcome.status, 'error' in outcome && outcome.error !== null && outcome.status !== 'cancelled' ? outcome.error : undefined);
       if (outcome.status === 'failed' || outcome.status === 'rolled_back') {
         log().warn({ error: outcome.error.message, code: outcome.error.code, status: outcome.status }, 'run failed');
       }
       else if (deps.logger.isLevelEnabled('debug')) log().debug({ status: outcome.status }, 'run ended');
     } catch (error) {
-      if (error instanceof LeaseLostError) log().warn({ epoch: lease.epoch }, 'lease lost before the run could end; another worker owns it now');
-      else throw error;
+      if (error instanceof LeaseLostError) {
+        telemetry.stopped('lease_lost');
+        log().warn({ epoch: lease.epoch }, 'lease lost before the run could end; another worker owns it now');
+      } else throw error;
     }
   };
   const stopForStore = (error: unknown): void => {
+    telemetry.stopped('store_unavailable', error);
     free();
     if (deps.logger.isLevelEnabled('debug')) log().debug({ err: error }, 'the store failed under the run; it goes back to its queue when the store answers');
     abandon(error);
@@ -68,6 +74,7 @@ export async function executeRun(
     // aborted while held ready: end without running workflow code
     const early: unknown = controller.aborted ? controller.reason : null;
     if (early instanceof LeaseLostError) {
+      telemetry.stopped('lease_lost');
       free();
       return;
     }
@@ -88,7 +95,7 @@ export async function executeRun(
     if (run.deadlineAt !== null) {
       deadlineTimer = setTimeout(() => controller.abort(new RunTimeoutError(run.id, run.timeoutMs ?? 0)), run.deadlineAt - now);
     }
-    const ctx = new RunContext(deps, run, lease, claimed.steps, controller);
+    const ctx = new RunContext(deps, run, lease, claimed.steps, controller, telemetry);
     let output: unknown;
     let thrown: unknown;
     let threw = false;
@@ -104,12 +111,14 @@ export async function executeRun(
     if (ctx.isSuspended && !controller.aborted) {
       free();
       await pending;
+      telemetry.stopped('suspended');
       return;
     }
     if (controller.aborted) {
       const reason: unknown = controller.reason;
       if (reason instanceof LeaseLostError) {
         free();
+        telemetry.stopped('lease_lost');
         log().warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
         return;
       }
@@ -122,6 +131,7 @@ export async function executeRun(
         const write = deps.store.pauseRun(lease, deps.clock.now());
         free();
         await Promise.all([write, pending.catch(() => undefined)]);
+        telemetry.stopped('paused');
         log().warn({ action: reason.details?.action }, 'the kill switch stopped the run; it is paused');
         return;
       }
@@ -136,6 +146,7 @@ export async function executeRun(
       if (thrown instanceof Suspended) {
         free();
         await pending;
+        telemetry.stopped('suspended');
         return;
       }
       if (definition.compensate === 'auto' && ctx.hasAppliedActs) {
@@ -148,6 +159,7 @@ export async function executeRun(
           if (!(error instanceof Suspended)) throw error;
           free();
           await ctx.settle();
+          telemetry.stopped('suspended');
           return;
         }
         const error = serializeError(thrown);
@@ -179,6 +191,7 @@ export async function executeRun(
   } catch (error) {
     if (error instanceof LeaseLostError) {
       free();
+      telemetry.stopped('lease_lost');
       log().warn({ epoch: lease.epoch }, 'lease lost; stopped executing the run');
       return;
     }
@@ -187,8 +200,10 @@ export async function executeRun(
       return;
     }
     free();
+    telemetry.end(error);
     log().error({ err: error }, 'could not record the outcome of the run; it will be retried when its lease expires');
   } finally {
     if (deadlineTimer) clearTimeout(deadlineTimer);
+    telemetry.end();
   }
 }

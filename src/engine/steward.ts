@@ -35,6 +35,8 @@ import { loadConfig } from '../config/file.js';
 import type { FileConfig } from '../config/file-schema.js';
 import type { Registry } from '../registry/index.js';
 import { parsePrincipalText } from '../policy/request.js';
+import { StewardMetrics } from '../observability/metrics.js';
+import { readObservedState, readOverview, type Overview } from './overview.js';
 
 const startOptionsSchema = z
   .object({
@@ -89,6 +91,13 @@ export interface Steward {
   readonly store: Store;
   readonly worker: Worker;
   readonly config: StewardConfig;
+  /**
+   * This Steward's Prometheus metrics, on a registry of its own: `metrics.text()` is what `GET /metrics` serves
+   * (docs/observability.md lists them).
+   */
+  readonly metrics: StewardMetrics;
+  /** Run counts by status, pending approvals, the controls and queue depths, read from the store now. */
+  overview(): Promise<Overview>;
   start<O = unknown>(workflow: string, input: unknown, options?: StartOptions): Promise<RunHandle<O>>;
   /**
    * Starts a plan run (the built-in `steward.plan` workflow) from a plan document or its YAML/JSON text, in plan
@@ -177,11 +186,16 @@ export async function createSteward(options: StewardOptions = {}): Promise<Stewa
   }
   const redactor = new Redactor();
   const clock = config.clock ?? systemClock;
+  const metrics = new StewardMetrics({
+    readState: () => readObservedState(store),
+    onStateError: (error) => logger.warn({ err: error }, 'metrics: could not read the state from the store; reported steward_store_up 0'),
+  });
   const deps: EngineDeps = {
     store,
     clock,
     ids: config.ids ?? systemIds,
     logger,
+    metrics,
     config,
     workflows: config.workflows,
     controls,
@@ -210,7 +224,9 @@ class StewardInstance implements Steward {
   readonly store: Store;
   readonly worker: Worker;
   readonly config: StewardConfig;
+  readonly metrics: StewardMetrics;
   private readonly scheduler: Scheduler;
+  private readonly unwatchSwaps: () => void;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly unsubscribe: () => void;
   private readonly controlsPoll: NodeJS.Timeout;
@@ -229,6 +245,8 @@ class StewardInstance implements Steward {
     this.store = deps.store;
     this.config = deps.config;
     this.registry = components.registry;
+    this.metrics = deps.metrics;
+    this.unwatchSwaps = this.registry.onAfterSwap((record) => deps.metrics.componentSwapped(record.domain, record.key, record.outcome));
     this.approvals = new ApprovalDesk(deps);
     this.autonomy = {
       get: async () => (await this.controls()).autonomy,
@@ -327,6 +345,11 @@ class StewardInstance implements Steward {
   componentReports(sinceMs: number): Promise<ComponentReport[]> {
     this.ensureOpen();
     return this.store.listComponentReports(this.deps.clock.now() - sinceMs);
+  }
+
+  overview(): Promise<Overview> {
+    this.ensureOpen();
+    return readOverview(this.store);
   }
 
   async controls(): Promise<Controls> {
@@ -600,6 +623,7 @@ class StewardInstance implements Steward {
     await this.worker.stop(options);
     this.closed = true;
     this.unsubscribe();
+    this.unwatchSwaps();
     clearInterval(this.controlsPoll);
     for (const set of this.waiters.values()) for (const wake of set) wake();
     // a stopped worker has nothing in flight: a drain need not wait for its last reports to age

@@ -58,7 +58,7 @@ async function runTask(ctx: WorkflowContext, task: PlanTask, actions: ReadonlyMa
   if (action === undefined) throw new PlanTaskFailedError(task.id, task.action, new Error(`action "${task.action}" is not registered in this worker`));
   let result: ActResult<unknown, unknown>;
   try {
-    result = await ctx.act(action, task.input);
+    result = await ctx.act(action, task.input, { taskId: task.id });
   } catch (error) {
     // a suspension is not an Error and passes through untouched; the run's own stops (cancel, kill switch, a lost
     // lease) are read by the engine from the run's abort, not from what the workflow throws

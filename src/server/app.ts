@@ -1,7 +1,8 @@
 /**
  * The HTTP API of `steward up`: a Fastify instance (not listening) over a Steward. Every /v1 route needs a bearer
  * token, is authorised by the Steward's policy engine (`Action::"http"`), is rate limited per token, and answers
- * errors as RFC 9457 problem+json. `/healthz`, `/readyz` and the OpenAPI document with its UI at `/docs` need no token.
+ * errors as RFC 9457 problem+json. `/healthz`, `/readyz`, `/metrics` (Prometheus) and the OpenAPI document with its UI at
+ * `/docs` need no token.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -27,6 +28,7 @@ import { consolePlugin, defaultConsoleRoot } from './console.js';
 import { registerApiDocs } from './docs.js';
 import { registerRoutes } from './route.js';
 import { API_ROUTES } from './routes/index.js';
+import { metricsRoute } from './metrics-route.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -153,6 +155,7 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   });
   registerRoutes(app, steward, API_ROUTES);
   await registerApiDocs(app, API_ROUTES);
+  metricsRoute(app, steward);
   if (config.console !== false) {
     await app.register(consolePlugin, { root: config.console === true ? defaultConsoleRoot() : config.console.root });
   }

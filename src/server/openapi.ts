@@ -118,16 +118,37 @@ const PUBLIC_PATHS: Record<string, Record<string, unknown>> = {
       responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } } } } } } },
     },
   },
+  '/metrics': {
+    get: {
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics (text exposition format)',
+      tags: ['health'],
+      security: [],
+      responses: { '200': { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  },
   '/readyz': {
     get: {
       operationId: 'getReadyz',
-      summary: 'The store answers',
+      summary: 'The store answers, its migrations are applied and (for steward up) the worker runs',
       tags: ['health'],
       security: [],
       responses: {
         '200': {
           description: 'OK',
-          content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ready' }, store: { type: 'string' } } } } },
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  status: { const: 'ready' },
+                  store: { type: 'string' },
+                  schema: { type: 'integer' },
+                  worker: { type: 'object', properties: { id: { type: 'string' }, running: { type: 'boolean' }, executing: { type: 'integer' } } },
+                },
+              },
+            },
+          },
         },
         '503': problemResponse(503),
       },

@@ -376,6 +376,26 @@ export interface ApiToken {
   createdBy: string | null;
 }
 
+/** One queue's runs waiting to start and executing now. */
+export interface QueueCount {
+  queue: string;
+  queued: number;
+  running: number;
+}
+
+/** The store's counts at one moment: what an overview shows and what metrics report as state. */
+export interface StoreStats {
+  /** Runs in each status (every status present, 0 when none). */
+  runsByStatus: Record<RunStatus, number>;
+  /**
+   * Every queue the store knows of with its queued and running runs, by name: those with runs queued or running,
+   * and those configured; a queue without either may be listed with zeros.
+   */
+  queues: QueueCount[];
+  /** Approval requests still pending (some may be past their expiry and not yet expired by their act). */
+  approvalsPending: number;
+}
+
 /** The store seam. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -384,6 +404,8 @@ export interface Store {
 
   configureQueues(queues: readonly QueueSettings[]): Promise<void>;
   getQueue(name: string): Promise<QueueState | null>;
+  /** The counts of runs by status, of queued and running runs by queue, and of pending approvals, in one read. */
+  stats(): Promise<StoreStats>;
 
   /**
    * Creates a run; with `eagerClaim`, a new run that is runnable now, of a queue without a concurrency limit, is

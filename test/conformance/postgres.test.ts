@@ -3,6 +3,7 @@ import { openStore } from '../../src/index.js';
 import { adminPool, testPostgresUrl, uniqueSchema, withSchema } from '../helpers/postgres.js';
 import { silentLogger } from '../helpers/steward.js';
 import { defineStoreConformance, type StoreUnderTest } from './store-conformance.js';
+import { defineStatsConformance } from './store-stats.js';
 
 const url = testPostgresUrl();
 
@@ -40,3 +41,4 @@ async function makePostgresStore(): Promise<StoreUnderTest> {
 }
 
 defineStoreConformance('postgres', makePostgresStore);
+defineStatsConformance('postgres', makePostgresStore);

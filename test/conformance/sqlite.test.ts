@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/index.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { defineStoreConformance, type StoreUnderTest } from './store-conformance.js';
+import { defineStatsConformance } from './store-stats.js';
 
 async function makeSqliteStore(): Promise<StoreUnderTest> {
   const { dir, remove } = makeTempDir('steward-conformance-');
@@ -40,3 +41,4 @@ async function makeSqliteStore(): Promise<StoreUnderTest> {
 }
 
 defineStoreConformance('sqlite', makeSqliteStore);
+defineStatsConformance('sqlite', makeSqliteStore);

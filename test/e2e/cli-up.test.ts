@@ -47,6 +47,9 @@ describe('steward up', () => {
     expect(runId).toBeDefined();
     expect((await get(`${first.url}readyz`)).status).toBe(200);
     expect((await get(`${first.url}v1/runs`)).status).toBe(401);
+    const metrics = await fetch(`${first.url}metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^steward_runs\{status="[a-z_]+"\} \d+$/m);
 
     // the worker of the same process runs the example plan to its review point
     let run: { status: string; workflow: string } | undefined;

@@ -42,6 +42,7 @@ import type {
   NewRun,
   QueueSettings,
   QueueState,
+  StoreStats,
   RateTake,
   RunFilter,
   RunOutcome,
@@ -79,6 +80,7 @@ import { createBatch } from './queries/create-batch.js';
 import { createRun } from './queries/create-run.js';
 import { finishRolledBack, finishRun, recordStepAndFinish } from './queries/finish-run.js';
 import { configureQueues, getQueue } from './queries/queues.js';
+import { readStats } from './queries/stats.js';
 import { getRun, listRuns, listSteps, nextRunnableAt, readSettledEvents } from './queries/reads.js';
 import { recordStep } from './queries/record-step.js';
 import { releaseRun } from './queries/release-run.js';
@@ -348,6 +350,11 @@ export class PostgresStore implements Store {
   async getQueue(name: string): Promise<QueueState | null> {
     this.open();
     return this.execute('read', (db) => getQueue(db, name));
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.open();
+    return this.execute('read', (db) => readStats(db));
   }
 
   async createRun(run: NewRun, eagerClaim?: EagerClaim): Promise<CreateRunResult> {

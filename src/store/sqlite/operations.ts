@@ -46,6 +46,7 @@ import type {
   QueueSettings,
   QueueState,
   RateTake,
+  StoreStats,
   RunFilter,
   RunOutcome,
   RunPage,
@@ -62,6 +63,7 @@ import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { stepEvent } from '../step-event.js';
 import { reviewedPlanStep } from '../reviewed-plan.js';
+import { toStoreStats, type QueueCountRow, type StatusCountRow } from '../stats-rows.js';
 import { toApiToken, type ApiTokenRow } from '../token-rows.js';
 import { toComponentControl, toComponentReport, type ComponentControlRow, type ComponentReportRow } from '../component-rows.js';
 import { APPROVAL_INSERT_COLUMNS, approvalValues, toApproval, type ApprovalRow } from '../approval-rows.js';
@@ -86,6 +88,7 @@ import {
 export const FAIL_BEFORE_WRITE: ReadonlySet<keyof SqliteOperations> = new Set<keyof SqliteOperations>([
   'ping',
   'getQueue',
+  'stats',
   'getRun',
   'listRuns',
   'listSteps',
@@ -171,6 +174,14 @@ export class SqliteOperations {
     return row
       ? { name: row.name, concurrency: row.concurrency, maxQueued: row.max_queued, queued: row.queued, running: row.running }
       : null;
+  }
+
+  stats(_notices: StoreNotice[]): StoreStats {
+    return toStoreStats(
+      this.q.runsByStatus.all() as StatusCountRow[],
+      this.q.queueCounts.all() as QueueCountRow[],
+      (this.q.pendingApprovals.get() as { n: number }).n,
+    );
   }
 
   // ---- runs
@@ -833,6 +844,10 @@ function prepare(db: Database.Database) {
        ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency, max_queued = excluded.max_queued`,
     ),
     queue: db.prepare('SELECT name, concurrency, max_queued, queued, running FROM queues WHERE name = ?'),
+    // the status index answers it without reading the runs; the queue counts are kept by the runs' triggers
+    runsByStatus: db.prepare('SELECT status, count(*) AS n FROM runs GROUP BY status'),
+    queueCounts: db.prepare('SELECT name AS queue, queued, running FROM queues ORDER BY name'),
+    pendingApprovals: db.prepare("SELECT count(*) AS n FROM approvals WHERE status = 'pending'"),
     runById: db.prepare('SELECT * FROM runs WHERE id = ?'),
     runByKey: db.prepare('SELECT * FROM runs WHERE idempotency_key = ?'),
     insertRun: db.prepare(

@@ -38,6 +38,7 @@ import type {
   QueueSettings,
   QueueState,
   RateTake,
+  StoreStats,
   RunFilter,
   RunOutcome,
   RunPage,
@@ -228,6 +229,9 @@ export class SqliteStore implements Store {
   }
   getQueue(name: string): Promise<QueueState | null> {
     return this.call('getQueue', name);
+  }
+  stats(): Promise<StoreStats> {
+    return this.call('stats');
   }
   async createRun(run: NewRun, eagerClaim?: EagerClaim): Promise<CreateRunResult> {
     const inserted = await this.call('createRun', run, eagerClaim);
