@@ -86,6 +86,11 @@ describe('the console server', () => {
     expect(runs.statusCode).toBe(200);
     expect(runs.headers['content-security-policy']).toBeUndefined();
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.body).not.toContain('<div id="root">');
+    const openapi = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(openapi.json()).toHaveProperty('openapi');
   });
 
   it('does not serve a path outside its folder', async () => {
