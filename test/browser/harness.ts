@@ -19,8 +19,8 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 /** Where the browser tests' screenshots go (git-ignored). */
 export const SCREENSHOTS = resolve('test-output', 'browser');
 
-/** The Chromium the tests drive: Debian's, unless STEWARD_CHROMIUM names another. */
-export const CHROMIUM = process.env['STEWARD_CHROMIUM'] ?? '/usr/bin/chromium';
+/** The Chromium the tests drive: Debian's, unless STEWARD_TEST_CHROMIUM names another. */
+export const CHROMIUM = process.env['STEWARD_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
@@ -91,7 +91,7 @@ export function buildConsole(outDir: string): string {
 export async function launchChromium(executablePath: string = CHROMIUM): Promise<Browser> {
   if (!existsSync(executablePath)) {
     throw new Error(
-      `the browser tests need Chromium at ${executablePath}, which is missing: install it with \`apt-get install -y chromium\` (or point STEWARD_CHROMIUM at a Chromium binary)`,
+      `the browser tests need Chromium at ${executablePath}, which is missing: install it with \`apt-get install -y chromium\` (or point STEWARD_TEST_CHROMIUM at a Chromium binary)`,
     );
   }
   return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
