@@ -93,3 +93,7 @@ export type { MetricsOptions, ObservedState, StepOutcome, ActPhase, BreakerState
 export { startTracing, TRACER_NAME } from './observability/tracing.js';
 export type { TracingHandle } from './observability/tracing.js';
 export type { Overview } from './engine/overview.js';
+export { buildServer } from './server/app.js';
+export type { ServerOptions, ServerConfig } from './server/app.js';
+export { createApiToken, revokeApiToken, ensureAdminToken } from './server/tokens.js';
+export type { NewApiToken, CreatedApiToken, PublicApiToken, AdminTokenBootstrap } from './server/tokens.js';

@@ -28,9 +28,14 @@ interface UpFlags {
   examples?: boolean;
 }
 
-/** The example plan `steward up` starts once per store, in plan mode, so that its preview is there to look at. */
+/**
+ * The example plan `steward up` starts once per store, in plan mode, so that its preview is there to look at. An agent
+ * proposes it: the admin of a fresh store may then apply it and approve its write and deploy (a requester may not
+ * approve its own request).
+ */
 const EXAMPLE_PLAN = new URL('../../examples/deploy-plan.yaml', import.meta.url);
 const EXAMPLE_RUN_KEY = 'steward-up:example-plan';
+const EXAMPLE_SUBJECT = 'Agent::"example-agent"';
 
 const hostSchema = z
   .string()
@@ -90,7 +95,7 @@ async function up(globals: GlobalOptions, flags: UpFlags, env: NodeJS.ProcessEnv
         `  console  ${url}`,
         `  API      ${url}v1/  (OpenAPI at ${url}docs)`,
         ...adminLines(admin),
-        ...(example === null ? [] : [`  example  run ${example} is a plan of examples/deploy-plan.yaml: open it in the console and apply it`]),
+        ...(example === null ? [] : [`  example  run ${example} is a plan of examples/deploy-plan.yaml proposed by ${EXAMPLE_SUBJECT}: open it in the console, apply it and approve it`]),
         ...(tracing.enabled ? [`  tracing  spans go to ${tracing.url}`] : []),
         'Stop it with Ctrl+C.',
       ].join('\n'),
@@ -139,7 +144,7 @@ async function startExampleRun(steward: Steward): Promise<string> {
   const handle = await steward.startPlan(text, {
     mode: 'plan',
     source: 'examples/deploy-plan.yaml',
-    subject: 'User::"admin"',
+    subject: EXAMPLE_SUBJECT,
     idempotencyKey: EXAMPLE_RUN_KEY,
   });
   return handle.id;

@@ -38,6 +38,25 @@ async function get(url: string, token?: string): Promise<{ status: number; body:
   return { status: response.status, body: await response.json() };
 }
 
+async function post(url: string, token: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Polls until `probe` gives a value. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 describe('steward up', () => {
   it('serves the API with a worker, prints an admin token once and shows the example plan run', async () => {
     const first = await up();
@@ -57,7 +76,24 @@ describe('steward up', () => {
       run = (await get(`${first.url}v1/runs/${runId}`, token)).body as { status: string; workflow: string };
       if (run.status !== 'planned') await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(run).toMatchObject({ status: 'planned', workflow: 'steward.plan' });
+    expect(run).toMatchObject({ status: 'planned', workflow: 'steward.plan', subject: 'Agent::"example-agent"' });
+
+    // the admin of a fresh store reviews the agent's plan, applies it and approves what needs approval
+    const preview = (await get(`${first.url}v1/plans/${runId}`, token)).body as { hash: string; acts: unknown[] };
+    expect(preview.acts).toHaveLength(3);
+    expect((await post(`${first.url}v1/plans/${runId}/apply`, token!, { expectHash: preview.hash })).status).toBe(202);
+    const pending = await until('two approval requests', async () => {
+      const { approvals } = (await get(`${first.url}v1/approvals?status=pending`, token)).body as { approvals: Array<{ id: string }> };
+      return approvals.length === 2 ? approvals : undefined;
+    });
+    for (const approval of pending) {
+      expect((await post(`${first.url}v1/approvals/${approval.id}/approve`, token!, { reason: 'CHG-1: reviewed the example plan' })).status).toBe(200);
+    }
+    const done = await until('the example run to finish', async () => {
+      const current = (await get(`${first.url}v1/runs/${runId}`, token)).body as { status: string };
+      return ['succeeded', 'failed', 'rolled_back'].includes(current.status) ? current : undefined;
+    });
+    expect(done.status).toBe('succeeded');
     expect(await first.proc.stop()).toBe(0);
 
     // a second start: the same token still works, no new token is printed and no second example run is started
