@@ -1,24 +1,9 @@
-/** The shapes the console reads from the HTTP API (docs/api.md). The console only speaks HTTP, so it keeps its own copy. */
+/** The shapes the console reads from the HTTP API (docs/api.md). The console only speaks HTTP, so it keeps its own copy of them. */
 
-/** Every status a run can be in. */
-export const RUN_STATUSES = [
-  'queued',
-  'running',
-  'waiting',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'compensating',
-  'rolled_back',
-  'paused',
-  'planned',
-] as const;
-
-/** Where a run is in its lifecycle. */
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-/** Statuses a run never leaves. */
-export const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled', 'rolled_back']);
+// the statuses are the engine's own (a module without runtime imports), so the console cannot drift from them
+export { RUN_STATUSES, TERMINAL_STATUSES as TERMINAL } from '../../src/domain/run.js';
+import type { RunStatus } from '../../src/domain/run.js';
+export type { RunStatus };
 
 /** An error as the API serialises it on runs and steps. */
 export interface SerializedError {
