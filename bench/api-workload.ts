@@ -55,9 +55,11 @@ export function measureApi(env: BenchEnv, record: (metric: Metric) => void): Pro
       const result = await load(url, secret, SECONDS);
       const failed = result.non2xx + result.errors + result.timeouts;
       if (failed > 0) throw new Error(`${failed} of ${result.requests} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
-      record(metric('GET /v1/runs/:id requests/s (32 connections)', result.perSecond, 'req/s', { op: '>=', value: 8_000 }));
+      // the bars are the embedded store's, which `steward up` runs on; PostgreSQL's numbers are reported only
+      const embedded = env.store.kind === 'sqlite';
+      record(metric('GET /v1/runs/:id requests/s (32 connections)', result.perSecond, 'req/s', embedded ? { op: '>=', value: 8_000 } : undefined));
       record(metric('GET /v1/runs/:id latency p50', result.p50, 'ms'));
-      record(metric('GET /v1/runs/:id latency p99', result.p99, 'ms', { op: '<=', value: 20 }));
+      record(metric('GET /v1/runs/:id latency p99', result.p99, 'ms', embedded ? { op: '<=', value: 20 } : undefined));
     } finally {
       await app.close();
     }
