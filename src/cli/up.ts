@@ -15,7 +15,7 @@ import { buildServer } from '../server/app.js';
 import { ensureAdminToken, type AdminTokenBootstrap } from '../server/tokens.js';
 import { redact } from '../store/open.js';
 import { UsageError } from './cli-errors.js';
-import { parseInteger } from './option-values.js';
+import { parseInteger, parseList } from './option-values.js';
 import { printLine, printNote } from './output.js';
 import { globalsOf, openSteward, resolveStoreUrl, type GlobalOptions } from './steward-session.js';
 import { untilStopRequested } from './worker.js';
@@ -26,6 +26,7 @@ interface UpFlags {
   port?: string;
   concurrency?: string;
   examples?: boolean;
+  trustProxy?: string;
 }
 
 /**
@@ -51,6 +52,7 @@ export function registerUpCommand(program: Command): void {
     .option('--host <host>', 'the address to listen on (default: STEWARD_HOST, else 127.0.0.1: this machine only)')
     .option('--port <port>', 'the port to listen on (default: STEWARD_PORT, else 8080; 0 picks a free one)')
     .option('--concurrency <n>', 'runs executing at once in the worker (default: workers.concurrency of the configuration file, else 16)')
+    .option('--trust-proxy <addresses>', 'comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (default: STEWARD_TRUST_PROXY, else none)')
     .option('--no-examples', 'do not load the bundled example workflows and actions, nor start the example run')
     .action((flags: UpFlags, cmd: Command) => up(globalsOf(cmd), flags));
 }
@@ -60,6 +62,10 @@ async function up(globals: GlobalOptions, flags: UpFlags, env: NodeJS.ProcessEnv
   const port = parseInteger(flags.port === undefined && env.STEWARD_PORT !== undefined ? 'STEWARD_PORT' : '--port', flags.port ?? env.STEWARD_PORT, 0, 65_535) ?? 8080;
   const concurrency = parseInteger('--concurrency', flags.concurrency, 1, 10_000);
   const examples = flags.examples !== false;
+  const trustProxy = parseList(flags.trustProxy ?? env.STEWARD_TRUST_PROXY);
+  if (trustProxy !== undefined && trustProxy.length === 0) {
+    throw new UsageError(`${flags.trustProxy === undefined ? 'STEWARD_TRUST_PROXY' : '--trust-proxy'} names no address: give e.g. 10.0.0.0/8,127.0.0.1`);
+  }
   const loaded = await loadWorkflows({ modules: globals.module, examples });
   // spans go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set; nothing is traced otherwise
   const tracing = startTracing(env);
@@ -76,7 +82,7 @@ async function up(globals: GlobalOptions, flags: UpFlags, env: NodeJS.ProcessEnv
     const admin = await ensureAdminToken(steward.store, env);
     const configured = concurrency ?? (await loadConfig(process.cwd())).config.workers?.concurrency;
     steward.worker.start(configured === undefined ? {} : { concurrency: configured });
-    const app = await buildServer(steward, { requireWorker: true, console: true });
+    const app = await buildServer(steward, { requireWorker: true, ...(trustProxy === undefined ? {} : { trustProxy }), console: true });
     try {
       await app.listen({ host, port });
     } catch (error) {

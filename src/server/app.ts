@@ -60,6 +60,11 @@ const optionsSchema = z
       .object({ perMinute: z.number().positive().default(10), burst: z.number().int().positive().default(20) })
       .strict()
       .default({ perMinute: 10, burst: 20 }),
+    /**
+     * The proxies whose `X-Forwarded-For` names the client (Fastify's `trustProxy`): `true` for any, or addresses and
+     * CIDR ranges. Failed logins are limited per client address, so behind a proxy set this, or all clients share one.
+     */
+    trustProxy: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).default(false),
     /** `/readyz` answers 503 STEWARD_NOT_READY unless this process's worker is running (`steward up` sets it). */
     requireWorker: z.boolean().default(false),
     /** How long a request may take before it is answered 503 STEWARD_REQUEST_TIMEOUT. */
@@ -88,7 +93,7 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   const parsed = optionsSchema.safeParse(rest);
   if (!parsed.success) throw new ValidationError(`invalid server options: ${formatIssues(parsed.error.issues, 'options')}`);
   const config: ServerConfig = Object.freeze(parsed.data);
-  const app = Fastify({ bodyLimit: config.bodyLimit, ...(logger === undefined ? { logger: false } : { loggerInstance: logger }) });
+  const app = Fastify({ bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, ...(logger === undefined ? { logger: false } : { loggerInstance: logger }) });
   const limiter = new RequestRateLimiter(config.rateLimit, now);
   // the schema version this build's migrations reach: a store that opened has applied them
   const schemaVersion = loadMigrations(steward.store.kind).length;

@@ -242,6 +242,15 @@ describe('the HTTP API', () => {
     expectProblem(await call('stw_guess-5', 'GET', '/v1/runs'), 429, 'STEWARD_TOO_MANY_REQUESTS');
   });
 
+  it('behind a trusted proxy, failed logins are counted per client that X-Forwarded-For names', async () => {
+    const { app } = await setup({ failedAuth: { perMinute: 1, burst: 2 }, trustProxy: ['127.0.0.1'] });
+    const guess = (client: string) => app.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: 'Bearer stw_guess', 'x-forwarded-for': client } });
+    expect((await guess('203.0.113.7')).statusCode).toBe(401);
+    expect((await guess('203.0.113.7')).statusCode).toBe(401);
+    expect((await guess('203.0.113.7')).statusCode).toBe(429);
+    expect((await guess('198.51.100.4')).statusCode).toBe(401);
+  });
+
   it('a request that takes longer than the request timeout is answered 503 STEWARD_REQUEST_TIMEOUT', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
