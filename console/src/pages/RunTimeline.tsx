@@ -160,7 +160,8 @@ function RunHeader({ run, onChange }: { run: RunWithSteps; onChange: () => void 
         </p>
       )}
       {run.output !== null && run.output !== undefined && (
-        <details open>
+        // a planned run's output is its plan, which the Plan panel shows: folded here
+        <details open={run.status !== 'planned'}>
           <summary>Output</summary>
           <Json value={run.output} label="Run output" />
         </details>
@@ -169,12 +170,13 @@ function RunHeader({ run, onChange }: { run: RunWithSteps; onChange: () => void 
         <summary>Input</summary>
         <Json value={run.input} label="Run input" />
       </details>
-      {!ended && <RunControls runId={run.id} onChange={onChange} />}
+      {/* a planned run waits for nobody's signal: it can be applied (below) or cancelled */}
+      {!ended && <RunControls runId={run.id} canSignal={run.status !== 'planned'} onChange={onChange} />}
     </Panel>
   );
 }
 
-function RunControls({ runId, onChange }: { runId: string; onChange: () => void }) {
+function RunControls({ runId, canSignal, onChange }: { runId: string; canSignal: boolean; onChange: () => void }) {
   const [reason, setReason] = useState('');
   const [signal, setSignal] = useState('');
   const [payload, setPayload] = useState('');
@@ -213,20 +215,22 @@ function RunControls({ runId, onChange }: { runId: string; onChange: () => void 
         </button>
         <ErrorText error={cancel.error} />
       </form>
-      <form onSubmit={(e) => void doSignal(e)} className="inline-form">
-        <label>
-          Signal name
-          <input value={signal} onChange={(e) => setSignal(e.target.value)} />
-        </label>
-        <label>
-          Signal payload (JSON)
-          <input value={payload} onChange={(e) => setPayload(e.target.value)} className="mono" />
-        </label>
-        <button type="submit" disabled={send.busy}>
-          Send signal
-        </button>
-        <ErrorText error={send.error} />
-      </form>
+      {canSignal && (
+        <form onSubmit={(e) => void doSignal(e)} className="inline-form">
+          <label>
+            Signal name
+            <input value={signal} onChange={(e) => setSignal(e.target.value)} />
+          </label>
+          <label>
+            Signal payload (JSON)
+            <input value={payload} onChange={(e) => setPayload(e.target.value)} className="mono" />
+          </label>
+          <button type="submit" disabled={send.busy}>
+            Send signal
+          </button>
+          <ErrorText error={send.error} />
+        </form>
+      )}
     </div>
   );
 }
