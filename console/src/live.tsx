@@ -68,3 +68,18 @@ export function useLiveRefresh(refresh: () => void, matches?: (event: EventRecor
     };
   }, [subscribe]);
 }
+
+/**
+ * Calls `refresh` every `ms` while the tab is visible: for state that changes without an event (a component swapped or
+ * drained in another process, its in-flight count).
+ */
+export function usePolling(refresh: () => void, ms: number): void {
+  const latest = useRef(refresh);
+  latest.current = refresh;
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') latest.current();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+}

@@ -18,3 +18,24 @@ export function toControls(row: ControlsRow): Controls {
   };
 }
 
+
+/** A store-wide event (no run) telling live streams that a control changed; type and JSON data as stored. */
+export interface ControlEvent {
+  type: string;
+  data: string;
+}
+
+/** The event of a kill switch turned on or off. */
+export function killSwitchEvent(on: boolean, by: string | null, reason: string | null): ControlEvent {
+  return { type: on ? 'kill_switch.on' : 'kill_switch.off', data: JSON.stringify({ by, reason }) };
+}
+
+/** The event of the global autonomy level set. */
+export function autonomyEvent(level: number, by: string | null, reason: string | null): ControlEvent {
+  return { type: 'autonomy.changed', data: JSON.stringify({ level, by, reason }) };
+}
+
+/** The event of a component paused or resumed in every process. */
+export function componentControlEvent(domain: string, key: string, paused: boolean, by: string | null, reason: string | null): ControlEvent {
+  return { type: paused ? 'component.paused' : 'component.resumed', data: JSON.stringify({ domain, key, by, reason }) };
+}

@@ -178,6 +178,32 @@ describe('the console', () => {
     await screenshot(page, 'audit');
   });
 
+  it('shows a component paused and an audit entry written elsewhere without a reload', async () => {
+    const page = await world.page();
+    await logIn(page, world.url, world.tokens.admin);
+    await page.getByRole('navigation').getByRole('link', { name: 'Components' }).click();
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'Explain action/registry.inspect' }) });
+    await row.waitFor();
+    expect(await row.textContent()).not.toContain('paused');
+    await world.steward.pauseComponent('action', 'registry.inspect', true, { by: 'User::"ops"', reason: 'rotating credentials' });
+    try {
+      await row.getByText('paused').waitFor();
+      await screenshot(page, 'component-paused-live');
+    } finally {
+      await world.steward.pauseComponent('action', 'registry.inspect', false, { by: 'User::"ops"', reason: 'done' });
+    }
+    await row.getByText('paused').waitFor({ state: 'detached' });
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Audit' }).click();
+    // the list is on screen before the changes are made, so only a live update can show them
+    await page.getByRole('table').getByRole('row').filter({ hasText: 'token.created' }).first().waitFor();
+    const level = await world.steward.autonomy.get();
+    await world.steward.autonomy.set(level === 3 ? 2 : level + 1, { by: 'User::"ops"', reason: 'seen live' });
+    await world.steward.autonomy.set(level, { by: 'User::"ops"', reason: 'back' });
+    await page.getByRole('table').getByRole('row').filter({ hasText: 'autonomy.changed' }).nth(1).waitFor();
+    await screenshot(page, 'audit-live');
+  });
+
   it('collapses the navigation behind a menu button on a phone', async () => {
     const page = await world.page(PHONE);
     await logIn(page, world.url, world.tokens.viewer);

@@ -1231,6 +1231,23 @@ export function defineStoreConformance(name: string, makeStore: StoreFactory): v
         await rejectionOf(store.setAutonomy(4, { by: null, reason: null, now: T0 + 1 }, null));
         expect((await store.getControls()).autonomy).toBe(3);
       });
+
+      it('a change of the kill switch, the autonomy level or a component control is a store-wide event for live streams', async () => {
+        const after = await store.lastEventId();
+        await store.setKillSwitch(true, { by: 'User::"oncall"', reason: 'incident', now: T0 }, null);
+        await store.setAutonomy(2, { by: 'User::"ops"', reason: null, now: T0 + 1 }, null);
+        await store.setComponentPaused('llm', 'default', true, { by: 'User::"ops"', reason: 'rotate', now: T0 + 2 }, null);
+        await store.setComponentPaused('llm', 'default', false, { by: null, reason: null, now: T0 + 3 }, null);
+        await store.setKillSwitch(false, { by: 'User::"oncall"', reason: 'resolved', now: T0 + 4 }, null);
+        const events = await store.readEvents({ after, limit: 100 });
+        expect(events.map((e) => [e.runId, e.type, e.data, e.at])).toEqual([
+          [null, 'kill_switch.on', { by: 'User::"oncall"', reason: 'incident' }, T0],
+          [null, 'autonomy.changed', { level: 2, by: 'User::"ops"', reason: null }, T0 + 1],
+          [null, 'component.paused', { domain: 'llm', key: 'default', by: 'User::"ops"', reason: 'rotate' }, T0 + 2],
+          [null, 'component.resumed', { domain: 'llm', key: 'default', by: null, reason: null }, T0 + 3],
+          [null, 'kill_switch.off', { by: 'User::"oncall"', reason: 'resolved' }, T0 + 4],
+        ]);
+      });
     });
 
     describe('component controls and reports', () => {

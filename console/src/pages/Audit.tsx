@@ -1,12 +1,18 @@
 /** Audit: the hash-chained log with paging and filters, and the chain's verdict. */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, messageOf, query } from '../api';
+import { useLiveRefresh } from '../live';
 import { useLoad } from '../load';
 import { href } from '../router';
 import type { AuditEntry, AuditPage, AuditVerdict } from '../types';
 import { ErrorText, Json, Panel, Time } from '../ui';
 
 const PAGE = 50;
+
+/** An entry's place in the log (the API sends it as both `seq` and `id`). */
+function seqOf(entry: AuditEntry): number {
+  return entry.seq ?? entry.id ?? 0;
+}
 
 /** The audit page. */
 export function Audit({ params }: { params: URLSearchParams }) {
@@ -41,7 +47,8 @@ function AuditList({ runId, kind }: { runId: string; kind: string }) {
     async (after: string | null) => {
       try {
         const page = await api<AuditPage>('GET', `/v1/audit${query({ runId, kind, after, limit: PAGE })}`);
-        setEntries((old) => (after === null ? page.entries : [...old, ...page.entries]));
+        // a page read twice (two live refreshes crossing) adds each entry once
+        setEntries((old) => (after === null ? page.entries : [...old, ...page.entries.filter((e) => seqOf(e) > (old.length === 0 ? 0 : seqOf(old[old.length - 1]!)))]));
         setCursor(page.nextCursor);
         setError(null);
       } catch (failure) {
@@ -53,6 +60,13 @@ function AuditList({ runId, kind }: { runId: string; kind: string }) {
   useEffect(() => {
     void load(null);
   }, [load]);
+  // at the end of the log, new entries are read as they come (an event accompanies every change worth auditing)
+  const tail = useRef({ cursor, last: null as number | null });
+  tail.current = { cursor, last: entries.length === 0 ? null : seqOf(entries[entries.length - 1]!) };
+  useLiveRefresh(() => {
+    const { cursor: next, last } = tail.current;
+    if (next === null) void load(last === null ? null : String(last));
+  });
   const filter = (event: FormEvent): void => {
     event.preventDefault();
     window.location.hash = `${href('audit')}${query({ runId: runText.trim(), kind: kindText.trim() })}`;
@@ -85,7 +99,7 @@ function AuditList({ runId, kind }: { runId: string; kind: string }) {
         </thead>
         <tbody>
           {entries.map((entry) => {
-            const seq = entry.seq ?? entry.id ?? 0;
+            const seq = seqOf(entry);
             return (
               <tr key={seq}>
                 <td>{seq}</td>

@@ -1,10 +1,16 @@
 /** Components: what is active and winning for each domain and key; explain one, swap it, pause, resume or drain it. */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
+import { useLiveRefresh, usePolling } from '../live';
 import { useLoad } from '../load';
 import { href } from '../router';
 import type { ComponentDetail, ComponentSummary } from '../types';
 import { ErrorText, Panel, Status, Time, useAction } from '../ui';
+
+/** How often a components page reads again when no event says anything changed (swaps, drains, in-flight counts). */
+const POLL_MS = 5_000;
+
+const isComponentEvent = (event: { type: string }): boolean => event.type.startsWith('component.');
 
 function componentPath(domain: string, key: string): string {
   return `/v1/components/${encodeURIComponent(domain)}/${encodeURIComponent(key)}`;
@@ -18,6 +24,8 @@ export function Components({ domain, componentKey }: { domain?: string; componen
 
 function ComponentList() {
   const list = useLoad(() => api<{ components: ComponentSummary[] }>('GET', '/v1/components'), []);
+  useLiveRefresh(list.reload, isComponentEvent);
+  usePolling(list.reload, POLL_MS);
   return (
     <div className="page">
       <h1>Components</h1>
@@ -66,6 +74,8 @@ function ComponentList() {
 function ComponentPage({ domain, componentKey }: { domain: string; componentKey: string }) {
   const path = componentPath(domain, componentKey);
   const detail = useLoad(() => api<ComponentDetail>('GET', path), [path]);
+  useLiveRefresh(detail.reload, isComponentEvent);
+  usePolling(detail.reload, POLL_MS);
   const data = detail.data;
   return (
     <div className="page">

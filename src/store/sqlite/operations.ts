@@ -57,7 +57,7 @@ import type {
 } from '../store.js';
 import { toEvent, toRun, toStep, type EventRow, type RunRow, type StepRow } from '../rows.js';
 import { newRunRecord, runColumnValues } from '../new-run.js';
-import { toControls, type ControlsRow } from '../controls-row.js';
+import { autonomyEvent, componentControlEvent, killSwitchEvent, toControls, type ControlEvent, type ControlsRow } from '../controls-row.js';
 import { canonicalJson, EMPTY_HEAD, sealAuditEntries, type AuditHead } from '../audit-chain.js';
 import { toAuditEntry, type AuditRow } from '../audit-rows.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -545,6 +545,7 @@ export class SqliteOperations {
 
   setKillSwitch(notices: StoreNotice[], on: boolean, change: ControlChange, audit: AuditInput | null): Controls {
     this.q.setKillSwitch.run(on ? 1 : 0, change.by, change.reason, change.now, change.now);
+    this.insertControlEvent(killSwitchEvent(on, change.by, change.reason), change.now);
     if (!on) {
       for (const { queue } of this.q.resumePaused.all(change.now, change.now) as Array<{ queue: string }>) {
         notices.push({ type: 'runnable', queue, at: change.now, priority: null });
@@ -557,6 +558,7 @@ export class SqliteOperations {
 
   setAutonomy(notices: StoreNotice[], level: number, change: ControlChange, audit: AuditInput | null): Controls {
     this.q.setAutonomy.run(level, change.now);
+    this.insertControlEvent(autonomyEvent(level, change.by, change.reason), change.now);
     if (audit !== null) this.appendAuditEntries([audit]);
     notices.push({ type: 'controls' }, { type: 'events' });
     return toControls(this.q.controls.get() as ControlsRow);
@@ -677,8 +679,9 @@ export class SqliteOperations {
 
   setComponentPaused(notices: StoreNotice[], domain: string, key: string, paused: boolean, change: ControlChange, audit: AuditInput | null): ComponentControl {
     this.q.upsertComponentControl.run({ domain, key, paused: paused ? 1 : 0, by: change.by, reason: change.reason, now: change.now });
+    this.insertControlEvent(componentControlEvent(domain, key, paused, change.by, change.reason), change.now);
     if (audit !== null) this.appendAuditEntries([audit]);
-    notices.push({ type: 'controls' });
+    notices.push({ type: 'controls' }, { type: 'events' });
     return toComponentControl(this.q.componentControl.get(domain, key) as ComponentControlRow);
   }
 
@@ -827,6 +830,11 @@ export class SqliteOperations {
   private breaker(action: string): BreakerStatus | null {
     const row = this.q.breaker.get(action) as BreakerRow | undefined;
     return row === undefined ? null : toBreakerStatus(row);
+  }
+
+  /** A store-wide event for live streams: a control changed. */
+  private insertControlEvent(event: ControlEvent, now: number): void {
+    this.q.insertEvent.run(null, event.type, event.data, now);
   }
 
   private tellBreakerChange(change: BreakerChange, status: BreakerStatus, by: string | null, notices: StoreNotice[]): void {

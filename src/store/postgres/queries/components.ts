@@ -6,6 +6,8 @@ import type { AuditInput, ComponentControl, ComponentReport, ControlChange } fro
 import { toComponentControl, toComponentReport, type ComponentControlRow, type ComponentReportRow } from '../../component-rows.js';
 import type { Queryable } from '../connection.js';
 import { appendAudit } from './audit.js';
+import { componentControlEvent } from '../../controls-row.js';
+import { insertControlEvent } from './controls.js';
 
 const UPSERT = `
   INSERT INTO component_controls (domain, key, paused, by, reason, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -28,6 +30,7 @@ export async function setComponentPaused(
   audit: AuditInput | null,
 ): Promise<ComponentControl> {
   const row = (await db.query<ComponentControlRow>(UPSERT, [domain, key, paused, change.by, change.reason, change.now])).rows[0]!;
+  await insertControlEvent(db, componentControlEvent(domain, key, paused, change.by, change.reason), change.now);
   if (audit !== null) await appendAudit(db, [audit]);
   return toComponentControl(row);
 }

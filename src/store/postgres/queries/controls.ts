@@ -6,8 +6,7 @@
 import { LeaseLostError } from '../../../errors.js';
 import type { Lease } from '../../../domain/run.js';
 import type { AuditInput, ControlChange, Controls } from '../../store.js';
-import type { ControlsRow } from '../../controls-row.js';
-import { toControls } from '../../controls-row.js';
+import { autonomyEvent, killSwitchEvent, toControls, type ControlEvent, type ControlsRow } from '../../controls-row.js';
 import type { Queryable } from '../connection.js';
 import { appendAudit } from './audit.js';
 
@@ -32,6 +31,7 @@ export async function getControls(db: Queryable): Promise<Controls> {
 /** Sets the kill switch (call inside a transaction). */
 export async function setKillSwitch(db: Queryable, on: boolean, change: ControlChange, audit: AuditInput | null): Promise<Controls> {
   const row = (await db.query<ControlsRow>(SET_KILL_SWITCH, [on, change.by, change.reason, change.now])).rows[0]!;
+  await insertControlEvent(db, killSwitchEvent(on, change.by, change.reason), change.now);
   if (!on) await db.query(RESUME_PAUSED, [change.now]);
   if (audit !== null) await appendAudit(db, [audit]);
   return toControls(row);
@@ -44,6 +44,7 @@ const SET_AUTONOMY = `
 /** Sets the global autonomy level (call inside a transaction). */
 export async function setAutonomy(db: Queryable, level: number, change: ControlChange, audit: AuditInput | null): Promise<Controls> {
   const row = (await db.query<ControlsRow>(SET_AUTONOMY, [level, change.now])).rows[0]!;
+  await insertControlEvent(db, autonomyEvent(level, change.by, change.reason), change.now);
   if (audit !== null) await appendAudit(db, [audit]);
   return toControls(row);
 }
@@ -52,4 +53,11 @@ export async function setAutonomy(db: Queryable, level: number, change: ControlC
 export async function pauseRun(db: Queryable, lease: Lease, now: number): Promise<void> {
   const result = await db.query(PAUSE, [lease.runId, lease.owner, lease.epoch, now]);
   if ((result.rowCount ?? 0) === 0) throw new LeaseLostError(lease.runId, lease.epoch);
+}
+
+const INSERT_CONTROL_EVENT = 'INSERT INTO events (run_id, type, data, created_at) VALUES (NULL, $1, $2, $3)';
+
+/** A store-wide event for live streams (the events trigger notifies listeners): a control changed. */
+export async function insertControlEvent(db: Queryable, event: ControlEvent, now: number): Promise<void> {
+  await db.query(INSERT_CONTROL_EVENT, [event.type, event.data, now]);
 }
