@@ -1,9 +1,10 @@
 /** The shapes the console reads from the HTTP API (docs/api.md). The console only speaks HTTP, so it keeps its own copy of them. */
 
-// the statuses are the engine's own (a module without runtime imports), so the console cannot drift from them
+// runs, steps and their statuses are the engine's own (a module without runtime imports), so the console cannot drift
 export { RUN_STATUSES, TERMINAL_STATUSES as TERMINAL } from '../../src/domain/run.js';
-import type { RunStatus } from '../../src/domain/run.js';
-export type { RunStatus };
+import type { RunRecord, RunStatus, StepRecord } from '../../src/domain/run.js';
+// a run and its steps travel as JSON exactly as the engine records them
+export type { RunRecord, RunStatus, StepRecord };
 
 /** An error as the API serialises it on runs and steps. */
 export interface SerializedError {
@@ -13,41 +14,7 @@ export interface SerializedError {
   [key: string]: unknown;
 }
 
-/** One run. */
-export interface RunRecord {
-  id: string;
-  workflow: string;
-  status: RunStatus;
-  mode: 'apply' | 'plan';
-  subject: string | null;
-  goal: string | null;
-  input: unknown;
-  output: unknown;
-  error: SerializedError | null;
-  waitKind: string | null;
-  waitRef: string | null;
-  queue: string;
-  cancelRequested: boolean;
-  createdAt: number;
-  startedAt: number | null;
-  updatedAt: number;
-  finishedAt: number | null;
-}
 
-/** One checkpointed call of a run. */
-export interface StepRecord {
-  runId: string;
-  seq: number;
-  kind: string;
-  name: string;
-  status: 'completed' | 'failed' | 'retrying' | 'waiting';
-  attempts: number;
-  result: unknown;
-  error: SerializedError | null;
-  wakeAt: number | null;
-  startedAt: number;
-  finishedAt: number | null;
-}
 
 /** `GET /v1/runs/:id`. */
 export type RunWithSteps = RunRecord & { steps: StepRecord[] };
