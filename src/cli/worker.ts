@@ -82,18 +82,24 @@ function exampleInstructions(storeFlag: string): string {
   ].join('\n');
 }
 
-/** Keeps the process alive until SIGINT or SIGTERM; a second signal exits at once. */
+/** A repeat of the stop signal within this long is the same request delivered twice, and is ignored. */
+const REPEATED_SIGNAL_MS = 1_000;
+
+/** Keeps the process alive until SIGINT or SIGTERM; a second signal (a second later or more) exits at once. */
 export function untilStopRequested(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     // the worker's own timers do not hold the process open
     const keepAlive = setInterval(() => undefined, 1 << 30);
-    let stopping = false;
+    let first: { signal: NodeJS.Signals; at: number } | null = null;
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
+      if (first !== null) {
+        // the same signal again at once is one request sent twice (`timeout` and some supervisors signal both the
+        // process and its group), not a person pressing Ctrl+C a second time
+        if (signal === first.signal && Date.now() - first.at < REPEATED_SIGNAL_MS) return;
         printNote('stopped at once; runs still in flight resume on another worker when their leases expire');
         process.exit(1);
       }
-      stopping = true;
+      first = { signal, at: Date.now() };
       clearInterval(keepAlive);
       resolve(signal);
     };

@@ -70,6 +70,11 @@ export class CliProcess {
     }
   }
 
+  /** Sends a signal without waiting. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** Sends a signal and waits for the exit; SIGKILL when it does not go in time. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
     if (!this.running) return this.exitCode ?? null;

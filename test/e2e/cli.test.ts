@@ -83,6 +83,14 @@ describe('steward CLI', () => {
     expect(await worker.stop('SIGTERM')).toBe(0);
   });
 
+  it('stops gracefully when the stop signal arrives twice at once (a supervisor signalling the process and its group)', async () => {
+    const worker = await startWorker();
+    worker.signal('SIGTERM');
+    worker.signal('SIGTERM');
+    expect(await worker.waitForExit()).toBe(0);
+    expect(worker.stderr).not.toContain('stopped at once');
+  });
+
   it('pages through runs with run list --json and its cursor', async () => {
     const started = [await startRun('hello', {}), await startRun('hello', {}), await startRun('hello', {})];
 
