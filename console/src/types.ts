@@ -2,9 +2,9 @@
 
 // runs, steps and their statuses are the engine's own (a module without runtime imports), so the console cannot drift
 export { RUN_STATUSES, TERMINAL_STATUSES as TERMINAL } from '../../src/domain/run.js';
-import type { RunRecord, RunStatus, StepRecord } from '../../src/domain/run.js';
-// a run and its steps travel as JSON exactly as the engine records them
-export type { RunRecord, RunStatus, StepRecord };
+import type { EventRecord, RunRecord, RunStatus, StepRecord } from '../../src/domain/run.js';
+// a run, its steps and its events travel as JSON exactly as the engine records them
+export type { EventRecord, RunRecord, RunStatus, StepRecord };
 
 /** An error as the API serialises it on runs and steps. */
 export interface SerializedError {
@@ -152,13 +152,4 @@ export interface AuditVerdict {
   brokenId?: number;
   reason?: string;
   detail?: string;
-}
-
-/** One live event. */
-export interface EventRecord {
-  id: number;
-  runId: string | null;
-  type: string;
-  data: Record<string, unknown>;
-  at: number;
 }

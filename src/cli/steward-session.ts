@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { createSteward, type Steward } from '../engine/steward.js';
 import { DEFAULT_STORE_URL } from '../store/open.js';
+import { loadConfig } from '../config/file.js';
 import { createLogger } from '../observability/logger.js';
 import { UsageError } from './cli-errors.js';
 import type { LoadedWorkflows } from './workflow-modules.js';
@@ -82,3 +83,8 @@ export async function withSteward<T>(globals: GlobalOptions, options: SessionOpt
   }
 }
 
+
+/** A worker's concurrency: `--concurrency`, else the configuration file's `workers.concurrency`, else undefined (the default). */
+export async function workerConcurrency(flag: number | undefined): Promise<number | undefined> {
+  return flag ?? (await loadConfig(process.cwd())).config.workers?.concurrency;
+}

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Steward } from '../engine/steward.js';
-import { loadConfig } from '../config/file.js';
 import { startTracing } from '../observability/tracing.js';
 import { buildServer } from '../server/app.js';
 import { ensureAdminToken, type AdminTokenBootstrap } from '../server/tokens.js';
@@ -17,7 +16,7 @@ import { redact } from '../store/open.js';
 import { UsageError } from './cli-errors.js';
 import { parseInteger, parseList } from './option-values.js';
 import { printLine, printNote } from './output.js';
-import { globalsOf, openSteward, resolveStoreUrl, type GlobalOptions } from './steward-session.js';
+import { globalsOf, openSteward, resolveStoreUrl, workerConcurrency, type GlobalOptions } from './steward-session.js';
 import { untilStopRequested } from './worker.js';
 import { loadWorkflows } from './workflow-modules.js';
 
@@ -53,7 +52,7 @@ export function registerUpCommand(program: Command): void {
     .option('--port <port>', 'the port to listen on (default: STEWARD_PORT, else 8080; 0 picks a free one)')
     .option('--concurrency <n>', 'runs executing at once in the worker (default: workers.concurrency of the configuration file, else 16)')
     .option('--trust-proxy <addresses>', 'comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (default: STEWARD_TRUST_PROXY, else none)')
-    .option('--no-examples', 'do not load the bundled example workflows and actions, nor start the example run')
+    .option('--no-examples', 'serve only the workflows of --module (not the bundled examples beside them), and do not start the example run')
     .action((flags: UpFlags, cmd: Command) => up(globalsOf(cmd), flags));
 }
 
@@ -80,7 +79,7 @@ async function up(globals: GlobalOptions, flags: UpFlags, env: NodeJS.ProcessEnv
   let close: () => Promise<void>;
   try {
     const admin = await ensureAdminToken(steward.store, env);
-    const configured = concurrency ?? (await loadConfig(process.cwd())).config.workers?.concurrency;
+    const configured = await workerConcurrency(concurrency);
     steward.worker.start(configured === undefined ? {} : { concurrency: configured });
     const app = await buildServer(steward, { requireWorker: true, ...(trustProxy === undefined ? {} : { trustProxy }), console: true });
     try {

@@ -4,8 +4,7 @@ import { UsageError } from './cli-errors.js';
 import { parseInteger, parseList } from './option-values.js';
 import { printLine, printNote } from './output.js';
 import { redact } from '../store/open.js';
-import { loadConfig } from '../config/file.js';
-import { globalsOf, openSteward, resolveStoreUrl, type GlobalOptions } from './steward-session.js';
+import { globalsOf, openSteward, resolveStoreUrl, workerConcurrency, type GlobalOptions } from './steward-session.js';
 import { loadWorkflows } from './workflow-modules.js';
 import { startTracing } from '../observability/tracing.js';
 
@@ -47,8 +46,7 @@ async function runWorker(globals: GlobalOptions, flags: WorkerFlags): Promise<vo
     throw error;
   }
   try {
-    // --concurrency, else the configuration file's workers.concurrency, else the default
-    const configured = concurrency ?? (await loadConfig(process.cwd())).config.workers?.concurrency;
+    const configured = await workerConcurrency(concurrency);
     steward.worker.start({ ...(configured === undefined ? {} : { concurrency: configured }), ...(queues === undefined ? {} : { queues }) });
   } catch (error) {
     await steward.close();

@@ -154,7 +154,7 @@ export interface Steward {
   close(options?: WorkerStopOptions): Promise<void>;
 }
 
-const killSwitchOptionsSchema = z
+const controlOptionsSchema = z
   .object({ by: z.string().min(1).max(256).optional(), reason: z.string().max(2000).optional() })
   .strict();
 
@@ -315,8 +315,7 @@ class StewardInstance implements Steward {
 
   async pauseComponent(domain: string, key: string, paused: boolean, options: { by?: string; reason?: string } = {}): Promise<ComponentControl> {
     this.ensureOpen();
-    const parsed = killSwitchOptionsSchema.safeParse(options);
-    if (!parsed.success) throw new ValidationError(`invalid component control options: ${formatIssues(parsed.error.issues, 'options')}`);
+    const { by, reason, now } = this.controlChange(options, 'component control');
     // a component this process registered, or one a live worker reports (workers may register more than this process)
     const here = this.registry.components().map((c) => `${c.domain}/${c.key}`);
     const reported = (await this.componentReports(3 * COMPONENT_REPORT_EVERY_MS)).map((r) => `${r.domain}/${r.key}`);
@@ -326,16 +325,13 @@ class StewardInstance implements Steward {
         `no component ${domain}/${key} is registered here or reported by a live worker: check the name (known: ${[...known].sort().join(', ')}); list them with \`steward components list\``,
       );
     }
-    const by = parsed.data.by ?? null;
-    const reason = parsed.data.reason ?? null;
-    const now = this.deps.clock.now();
     const audit: AuditInput = {
       kind: paused ? 'component.paused' : 'component.resumed',
       at: now,
       actor: by,
       runId: null,
       subject: null,
-      data: this.deps.redactor.redact({ domain, key, reason }) as Record<string, unknown>,
+      data: { domain, key, reason },
     };
     const control = await this.store.setComponentPaused(domain, key, paused, { by, reason, now }, audit);
     await this.refreshControls();
@@ -361,18 +357,14 @@ class StewardInstance implements Steward {
 
   async killSwitch(on: boolean, options: { by?: string; reason?: string } = {}): Promise<Controls> {
     this.ensureOpen();
-    const parsed = killSwitchOptionsSchema.safeParse(options);
-    if (!parsed.success) throw new ValidationError(`invalid kill switch options: ${formatIssues(parsed.error.issues, 'options')}`);
-    const by = parsed.data.by ?? null;
-    const reason = parsed.data.reason ?? null;
-    const now = this.deps.clock.now();
+    const { by, reason, now } = this.controlChange(options, 'kill switch');
     const audit: AuditInput = {
       kind: on ? 'kill_switch.on' : 'kill_switch.off',
       at: now,
       actor: by,
       runId: null,
       subject: null,
-      data: this.deps.redactor.redact({ reason }) as Record<string, unknown>,
+      data: { reason },
     };
     const controls = await this.store.setKillSwitch(on, { by, reason, now }, audit);
     this.deps.controls.update(controls);
@@ -384,11 +376,7 @@ class StewardInstance implements Steward {
     this.ensureOpen();
     const checked = autonomySchema.safeParse(level);
     if (!checked.success) throw new ValidationError(`invalid autonomy level ${JSON.stringify(level)}: ${formatIssues(checked.error.issues, 'level')}`);
-    const parsed = killSwitchOptionsSchema.safeParse(options);
-    if (!parsed.success) throw new ValidationError(`invalid autonomy options: ${formatIssues(parsed.error.issues, 'options')}`);
-    const by = parsed.data.by ?? null;
-    const reason = parsed.data.reason ?? null;
-    const now = this.deps.clock.now();
+    const { by, reason, now } = this.controlChange(options, 'autonomy');
     const before = this.deps.controls.value.autonomy;
     const audit: AuditInput = {
       kind: 'autonomy.changed',
@@ -396,12 +384,23 @@ class StewardInstance implements Steward {
       actor: by,
       runId: null,
       subject: null,
-      data: this.deps.redactor.redact({ from: before, to: checked.data, reason }) as Record<string, unknown>,
+      data: { from: before, to: checked.data, reason },
     };
     const controls = await this.store.setAutonomy(checked.data, { by, reason, now }, audit);
     this.deps.controls.update(controls);
     this.deps.logger.warn({ by, reason, from: before, to: controls.autonomy }, 'global autonomy level changed');
     return controls;
+  }
+
+  /**
+   * Who changes a store-wide control, why and when. The reason is redacted once, here, so that the control's row, its
+   * event and its audit entry all hold the same text and none of them a secret.
+   */
+  private controlChange(options: { by?: string; reason?: string }, what: string): { by: string | null; reason: string | null; now: number } {
+    const parsed = controlOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new ValidationError(`invalid ${what} options: ${formatIssues(parsed.error.issues, 'options')}`);
+    const reason = parsed.data.reason === undefined ? null : this.deps.redactor.redactString(parsed.data.reason);
+    return { by: parsed.data.by ?? null, reason, now: this.deps.clock.now() };
   }
 
   get policy(): PolicyEngine {

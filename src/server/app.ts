@@ -22,7 +22,7 @@ import type { Steward } from '../engine/steward.js';
 import type { RouteAccess } from '../policy/route-request.js';
 import { authenticate, authorizeRoute, type Caller } from './auth.js';
 import { problemOf, PROBLEM_TYPE } from './problem.js';
-import { loadMigrations } from '../store/migrations/index.js';
+import { latestSchemaVersion } from '../store/migrations/index.js';
 import { RequestRateLimiter } from './rate-limit.js';
 import { consolePlugin, defaultConsoleRoot } from './console.js';
 import { registerApiDocs } from './docs.js';
@@ -96,7 +96,7 @@ export async function buildServer(steward: Steward, options: ServerOptions = {})
   const app = Fastify({ bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, ...(logger === undefined ? { logger: false } : { loggerInstance: logger }) });
   const limiter = new RequestRateLimiter(config.rateLimit, now);
   // the schema version this build's migrations reach: a store that opened has applied them
-  const schemaVersion = loadMigrations(steward.store.kind).length;
+  const schemaVersion = latestSchemaVersion(steward.store.kind);
   const failures = new RequestRateLimiter({ perSecond: config.failedAuth.perMinute / 60, burst: config.failedAuth.burst }, now);
   const timers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
 
